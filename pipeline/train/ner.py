@@ -1,0 +1,221 @@
+"""Fine-tune the encoder for NER on NEMO (SPMRL split, token-single, BIOSE, 9 types)."""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..ner import biose_labels
+from .corpora import nemo_token_single
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "base_model": "build/e5-he",  # output of `hebnews train prune`
+    "output_dir": "models/hebnews-ner",
+    "epochs": 5,
+    "learning_rate": 1e-4,
+    "embedding_learning_rate": 5e-5,
+    "weight_decay": 0.01,
+    "warmup_ratio": 0.06,
+    "batch_size": 16,
+    "max_length": 256,
+    "seed": 13,
+    "eval_every": 0,  # steps; 0 = once per epoch
+    "log_every": 50,
+    "threads": 0,  # 0 = torch default
+}
+
+
+def set_seed(seed: int):
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def build_dataset(tokenizer, sentences, label2id, max_length):
+    """HF `datasets` pipeline: words + tags -> input_ids and first-sub-word labels."""
+    from datasets import Dataset
+
+    ds = Dataset.from_dict({"tokens": [s.tokens for s in sentences],
+                            "tags": [s.labels for s in sentences]})
+
+    def encode(batch):
+        enc = tokenizer(batch["tokens"], is_split_into_words=True, truncation=True,
+                        max_length=max_length)
+        labels = []
+        for i, tags in enumerate(batch["tags"]):
+            prev, lab = None, []
+            for w in enc.word_ids(i):
+                lab.append(-100 if w is None or w == prev else label2id[tags[w]])
+                prev = w
+            labels.append(lab)
+        return {"input_ids": enc["input_ids"], "labels": labels}
+
+    return ds.map(encode, batched=True, remove_columns=["tokens", "tags"])
+
+
+def length_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of similar length (sorted within pools of 50 batches)."""
+    idx = list(range(len(lengths)))
+    rng.shuffle(idx)
+    pool = batch_size * 50
+    batches = []
+    for p in range(0, len(idx), pool):
+        chunk = sorted(idx[p:p + pool], key=lambda i: lengths[i])
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(ds, batch, pad_id):
+    import torch
+
+    rows = [ds[i] for i in batch]
+    width = max(len(r["input_ids"]) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(rows), width), -100, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for k, r in enumerate(rows):
+        n = len(r["input_ids"])
+        ids[k, :n] = torch.tensor(r["input_ids"])
+        labels[k, :n] = torch.tensor(r["labels"])
+        mask[k, :n] = 1
+    return ids, mask, labels
+
+
+def evaluate(model, tokenizer, sentences) -> dict:
+    from ..evaluate.ner import entity_scores, predict_tags
+    from ..model import TokenClassifier
+
+    clf = TokenClassifier(model, tokenizer)
+    pred = predict_tags(clf, [s.tokens for s in sentences])
+    return entity_scores([s.labels for s in sentences], pred)
+
+
+def train(cfg: dict, data_dir: str | Path) -> dict:
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    cfg = {**DEFAULTS, **cfg}
+    if cfg["threads"]:
+        torch.set_num_threads(int(cfg["threads"]))
+    set_seed(cfg["seed"])
+    labels = biose_labels()
+    label2id = {lab: i for i, lab in enumerate(labels)}
+    tok = AutoTokenizer.from_pretrained(cfg["base_model"])
+    model = AutoModelForTokenClassification.from_pretrained(
+        cfg["base_model"], num_labels=len(labels), id2label=dict(enumerate(labels)),
+        label2id=label2id, dtype=torch.float32)
+    train_sents = nemo_token_single(data_dir, "train")
+    dev_sents = nemo_token_single(data_dir, "dev")
+    ds = build_dataset(tok, train_sents, label2id, cfg["max_length"])
+    lengths = [len(x) for x in ds["input_ids"]]
+    log.info("train: %d sentences, %d sub-words; dev: %d sentences", len(ds), sum(lengths),
+             len(dev_sents))
+
+    emb = [p for n, p in model.named_parameters() if "word_embeddings" in n]
+    no_decay = [p for n, p in model.named_parameters()
+                if "word_embeddings" not in n and (n.endswith("bias") or "LayerNorm" in n)]
+    rest = [p for n, p in model.named_parameters()
+            if "word_embeddings" not in n and not (n.endswith("bias") or "LayerNorm" in n)]
+    opt = torch.optim.AdamW([
+        {"params": rest, "weight_decay": cfg["weight_decay"]},
+        {"params": no_decay, "weight_decay": 0.0},
+        {"params": emb, "weight_decay": 0.0, "lr": cfg["embedding_learning_rate"]},
+    ], lr=cfg["learning_rate"])
+    base_lrs = [g["lr"] for g in opt.param_groups]
+    steps_per_epoch = math.ceil(len(ds) / cfg["batch_size"])
+    total = steps_per_epoch * cfg["epochs"]
+    warmup = max(1, int(total * cfg["warmup_ratio"]))
+    rng = random.Random(cfg["seed"])
+    out_dir = Path(cfg["output_dir"])
+    best = {"f1": -1.0}
+    history = []
+    step, seen_sub, t0 = 0, 0, time.time()
+
+    def run_eval(epoch_float):
+        nonlocal best
+        model.eval()
+        scores = evaluate(model, tok, dev_sents)
+        model.train()
+        rec = {"step": step, "epoch": round(epoch_float, 2), "dev_f1": scores["f1"],
+               "dev_precision": scores["precision"], "dev_recall": scores["recall"],
+               "elapsed_s": round(time.time() - t0)}
+        history.append(rec)
+        log.info("eval %s", json.dumps(rec))
+        if scores["f1"] > best["f1"]:
+            best = {**rec, "f1": scores["f1"], "per_label": scores["per_label"]}
+            save(model, tok, out_dir, cfg, best, history)
+            log.info("saved new best (dev F1 %.2f) to %s", scores["f1"], out_dir)
+
+    model.train()
+    for epoch in range(cfg["epochs"]):
+        for batch in length_batches(lengths, cfg["batch_size"], rng):
+            ids, mask, lab = collate(ds, batch, tok.pad_token_id)
+            scale = min(1.0, (step + 1) / warmup) if step < warmup else \
+                max(0.0, (total - step) / max(1, total - warmup))
+            for g, lr in zip(opt.param_groups, base_lrs):
+                g["lr"] = lr * scale
+            loss = model(input_ids=ids, attention_mask=mask, labels=lab).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            step += 1
+            seen_sub += int(mask.sum())
+            if step % cfg["log_every"] == 0:
+                el = time.time() - t0
+                log.info("epoch %d step %d/%d loss %.4f lr %.2e %.0f sub-words/s", epoch + 1, step,
+                         total, loss.item(), opt.param_groups[0]["lr"], seen_sub / el)
+            if cfg["eval_every"] and step % cfg["eval_every"] == 0:
+                run_eval(step / steps_per_epoch)
+        if not cfg["eval_every"] or step % cfg["eval_every"]:
+            run_eval(epoch + 1)
+    best["train_seconds"] = round(time.time() - t0)
+    save_meta(out_dir, cfg, best, history)
+    return best
+
+
+def save_meta(out_dir: Path, cfg, best, history):
+    meta = {"task": "ner", "corpus": "NEMO SPMRL token-single (train), tuned on dev",
+            "config": {k: v for k, v in cfg.items()}, "best": best, "history": history}
+    (out_dir / "hebnews_training.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
+
+
+def save(model, tok, out_dir: Path, cfg, best, history):
+    """fp16 safetensors + tokenizer, written to a temp folder then swapped in."""
+    import shutil
+
+    import torch
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.with_name(out_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    half = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
+    model.save_pretrained(tmp, state_dict=half)
+    tok.save_pretrained(tmp)
+    cfg_path = tmp / "config.json"
+    conf = json.loads(cfg_path.read_text())
+    conf["dtype"] = "float16"
+    cfg_path.write_text(json.dumps(conf, indent=2, ensure_ascii=False))
+    save_meta(tmp, cfg, best, history)
+    keep = [p for p in out_dir.glob("*") if p.name in ("README.md",) or p.name.startswith("hebnews_prefix")] \
+        if out_dir.exists() else []
+    for p in keep:
+        shutil.copy2(p, tmp / p.name)
+    if out_dir.exists():
+        old = out_dir.with_name(out_dir.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        out_dir.rename(old)
+        tmp.rename(out_dir)
+        shutil.rmtree(old)
+    else:
+        tmp.rename(out_dir)

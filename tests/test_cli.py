@@ -1,0 +1,150 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.cli import build_parser, expand_inputs
+from pipeline.document import validate
+
+from .conftest import FIXTURES, MODEL_DIR, ROOT, SEED, assert_offsets
+
+
+def run(*args, stdin=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, timeout=timeout)
+
+
+def test_help_is_complete_and_cheap():
+    out = run("--help")
+    assert out.returncode == 0 and b"annotate" in out.stdout and b"exit codes" in out.stdout
+    for cmd in (["annotate"], ["eval", "ner"], ["train", "ner"], ["validate"]):
+        assert run(*cmd, "--help").returncode == 0
+    # --help must not import torch
+    code = "import sys; from pipeline.cli import main; sys.argv=['hebnews','--help']\n" \
+           "try: main()\nexcept SystemExit: pass\nassert 'torch' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True).returncode == 0
+
+
+def test_expand_inputs(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text("x")
+    (tmp_path / "a" / "sub").mkdir()
+    (tmp_path / "a" / "sub" / "y.txt").write_text("y")
+    (tmp_path / "a" / "skip.json").write_text("{}")
+    (tmp_path / "x.txt").write_text("x")
+    got = expand_inputs([str(tmp_path / "a"), str(tmp_path / "*.txt"), "-"], "*.txt")
+    assert [n for _, n in got] == ["x", "sub/y", "x-2", "stdin"]
+
+
+needs_model = pytest.mark.skipif(not (MODEL_DIR / "config.json").exists(), reason="no trained model")
+
+
+@needs_model
+def test_annotate_file_to_file_and_stdout(tmp_path):
+    out = tmp_path / "out.json"
+    r = run("annotate", str(SEED), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    validate(data)
+    assert_offsets(data)
+    assert data["text"] == SEED.read_text(encoding="utf-8")
+    r = run("annotate", "-", stdin="פוטין נחת באלסקה.".encode())
+    assert r.returncode == 0
+    assert json.loads(r.stdout)["text"] == "פוטין נחת באלסקה."
+
+
+@needs_model
+def test_batch_with_bad_inputs_writes_the_good_ones(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.txt").write_text((FIXTURES / "article.he.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (src / "bom.txt").write_bytes(b"\xef\xbb\xbf" + "שלום לכולם.".encode())
+    (src / "latin1.txt").write_bytes("שלום".encode("cp1255"))
+    (src / "empty.txt").write_bytes(b"")
+    (src / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    out = tmp_path / "out"
+    r = run("annotate", str(src), "-o", str(out))
+    assert r.returncode == 1
+    err = r.stderr.decode()
+    lines = [ln for ln in err.splitlines() if ln.startswith("hebnews: error:")]
+    assert len(lines) == 3, err
+    assert any("latin1.txt: not valid UTF-8" in ln for ln in lines)
+    assert any("empty.txt: empty input" in ln for ln in lines)
+    assert any("binary.txt: binary data" in ln for ln in lines)
+    assert sorted(p.name for p in out.iterdir()) == ["bom.json", "good.json"]
+    bom = json.loads((out / "bom.json").read_text(encoding="utf-8"))
+    assert bom["text"] == "שלום לכולם."
+    assert not list(out.glob(".*tmp"))  # no temp files left behind
+
+
+@needs_model
+def test_jsonl_output_for_many_inputs(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("פוטין נחת באלסקה.", encoding="utf-8")
+    b.write_text("טראמפ חזר לוושינגטון.", encoding="utf-8")
+    out = tmp_path / "all.jsonl"
+    r = run("annotate", str(a), str(b), "--format", "jsonl", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [d["meta"]["source"] for d in docs] == [str(a), str(b)]
+
+
+def test_usage_and_model_errors(tmp_path):
+    r = run("annotate", str(SEED), str(SEED))
+    assert r.returncode == 2 and b"need -o DIR" in r.stderr
+    r = run("annotate", str(SEED), "--model", str(tmp_path / "missing"))
+    assert r.returncode == 3 and b"model folder not found" in r.stderr
+    assert len(r.stderr.decode().strip().splitlines()) == 1
+    r = run("annotate", str(SEED), "--device", "tpu")
+    assert r.returncode == 3 and b"unknown device" in r.stderr
+    import torch
+
+    if not torch.cuda.is_available():
+        r = run("annotate", str(SEED), "--device", "cuda")
+        assert r.returncode == 3 and b"CUDA is not available" in r.stderr
+
+
+def test_missing_input_file_is_reported(tmp_path):
+    if not (MODEL_DIR / "config.json").exists():
+        pytest.skip("no trained model")
+    r = run("annotate", str(tmp_path / "nope.txt"))
+    assert r.returncode == 1 and b"nope.txt: no such file" in r.stderr
+
+
+def test_validate_command(tmp_path):
+    good = {"schema": "hebnews.document/1", "text": "שלום", "meta": {}, "sentences": [{"start": 0, "end": 4}],
+            "tokens": [{"start": 0, "end": 4, "text": "שלום", "sentence": 0}], "entities": [], "quotes": []}
+    (tmp_path / "good.json").write_text(json.dumps(good), encoding="utf-8")
+    good["tokens"][0]["end"] = 3
+    (tmp_path / "bad.json").write_text(json.dumps(good), encoding="utf-8")
+    r = run("validate", str(tmp_path / "good.json"), str(tmp_path / "bad.json"))
+    assert r.returncode == 1 and b"good.json: ok" in r.stdout and b"bad.json" in r.stderr
+
+
+def test_eval_without_data_is_a_clear_error(tmp_path):
+    r = run("eval", "ner", "--data-dir", str(tmp_path))
+    assert r.returncode == 4 and b"corpus file not found" in r.stderr
+
+
+@needs_model
+def test_eval_ner_prints_json_last(data_dir):
+    r = run("eval", "ner", "--split", "dev", "--data-dir", str(data_dir), timeout=600)
+    assert r.returncode == 0, r.stderr
+    last = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    assert {"precision", "recall", "f1", "per_label"} <= set(last)
+    assert last["f1"] > 50  # a trained model, not chance
+
+
+@needs_model
+def test_train_smoke_on_fixture_data(tmp_path):
+    """A tiny end-to-end training run: fixture NEMO files, one epoch, save, reload, eval."""
+    out = tmp_path / "tiny"
+    r = run("train", "ner", "--config", "configs/train_ner.yaml", "--data-dir", str(FIXTURES / "data"),
+            "--base-model", str(MODEL_DIR), "--output-dir", str(out), "--epochs", "1")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (out / "model.safetensors").exists() and (out / "hebnews_training.json").exists()
+    r = run("eval", "ner", "--split", "test", "--data-dir", str(FIXTURES / "data"), "--model", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "f1" in json.loads(r.stdout.decode().strip().splitlines()[-1])

@@ -1,0 +1,49 @@
+import json
+
+import jsonschema
+import pytest
+
+from pipeline.document import Document, Entity, OffsetError, SentenceSpan, TokenSpan, json_schema, validate
+
+
+def make_doc():
+    text = "פוטין נחת באלסקה."
+    return Document(
+        text=text, meta={"source": "x.txt", "model": "m", "version": "0"},
+        sentences=[SentenceSpan(0, len(text))],
+        tokens=[TokenSpan(0, 5, "פוטין", 0), TokenSpan(6, 9, "נחת", 0), TokenSpan(10, 16, "באלסקה", 0),
+                TokenSpan(16, 17, ".", 0)],
+        entities=[Entity("e1", 0, 5, "פוטין", "PER", 0.99, 0), Entity("e2", 11, 16, "אלסקה", "GPE", 0.9, 10)],
+    )
+
+
+def test_round_trip_and_schema():
+    doc = make_doc()
+    data = json.loads(doc.to_json())
+    validate(data)
+    assert data["schema"] == "hebnews.document/1" and data["quotes"] == []
+    assert Document.from_json(doc.to_json()) == doc
+
+
+def test_schema_file_is_a_valid_json_schema():
+    jsonschema.Draft202012Validator.check_schema(json_schema())
+
+
+def test_bad_offsets_are_caught():
+    data = make_doc().to_dict()
+    data["entities"][1]["start"] = 10  # would include the prefix ב
+    with pytest.raises(OffsetError):
+        validate(data)
+    data = make_doc().to_dict()
+    data["tokens"][0]["end"] = 99
+    with pytest.raises(OffsetError):
+        validate(data)
+
+
+def test_schema_rejects_missing_fields():
+    data = make_doc().to_dict()
+    del data["entities"][0]["label"]
+    with pytest.raises(jsonschema.ValidationError):
+        validate(data)
+    with pytest.raises(ValueError):
+        Document.from_dict({"schema": "other/1", "text": ""})

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from pipeline.model import ModelError, TokenClassifier, encode_words, resolve_device, windows
+
+from .conftest import MODEL_DIR
+
+
+def test_windows_cover_everything_with_overlap():
+    assert windows(5, 10, 5) == [(0, 5)]
+    w = windows(25, 10, 5)
+    assert w[0] == (0, 10) and w[-1][1] == 25
+    assert all(b - a == 10 for a, b in w)
+    covered = set()
+    for a, b in w:
+        covered.update(range(a, b))
+    assert covered == set(range(25))
+
+
+def test_unknown_and_unavailable_devices():
+    with pytest.raises(ModelError, match="unknown device"):
+        resolve_device("tpu")
+    import torch
+
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelError, match="CUDA is not available"):
+            resolve_device("cuda")
+
+
+def test_missing_or_broken_model_folder(tmp_path):
+    with pytest.raises(ModelError, match="not found"):
+        TokenClassifier.load(tmp_path / "nope")
+    (tmp_path / "config.json").write_text("{not json")
+    (tmp_path / "tokenizer.json").write_text("{}")
+    with pytest.raises(ModelError, match="cannot load model"):
+        TokenClassifier.load(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def clf():
+    if not (MODEL_DIR / "config.json").exists():
+        pytest.skip("no trained model")
+    return TokenClassifier.load(MODEL_DIR, device="cpu")
+
+
+def test_first_subword_positions(clf):
+    sents = [["נשיא", "רוסיה", "ולדימיר", "פוטין"], [], ["\u200d"]]
+    enc = encode_words(clf.tokenizer, sents)
+    assert len(enc[0].first) == 4 and enc[0].first[0] == 0
+    assert list(enc[0].first) == sorted(enc[0].first)
+    assert len(enc[1].ids) == 0
+
+
+def test_windowed_scores_match_unwindowed_away_from_edges(clf):
+    words = ("ראש הממשלה נפגש בירושלים עם נשיא ארצות הברית ודנו במצב באוקראינה ובמזרח התיכון .".split()) * 6
+    full = clf.logprobs([words])[0]
+    small = TokenClassifier(clf.model, clf.tokenizer, max_length=40, stride=16)
+    win = small.logprobs([words])[0]
+    assert full.shape == win.shape == (len(words), len(clf.labels))
+    # same best label for the large majority of words despite the much smaller context
+    agree = (full.argmax(1) == win.argmax(1)).mean()
+    assert agree > 0.9
+
+
+def test_batching_does_not_change_results(clf):
+    sents = [["פוטין", "נחת", "באלסקה", "."], ["טראמפ", "קיבל", "את", "פניו", "."] * 3, ["שלום"]]
+    together = clf.logprobs(sents)
+    alone = [clf.logprobs([s])[0] for s in sents]
+    for a, b in zip(together, alone):
+        assert np.allclose(a, b, atol=1e-4)
