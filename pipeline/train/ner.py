@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..ner import biose_labels
+from ..normalize import normalize
 from .corpora import nemo_token_single
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ def build_dataset(tokenizer, sentences, label2id, max_length):
     """HF `datasets` pipeline: words + tags -> input_ids and first-sub-word labels."""
     from datasets import Dataset
 
-    ds = Dataset.from_dict({"tokens": [s.tokens for s in sentences],
+    # the model sees words the way the annotator hands them over: normalised (folded)
+    ds = Dataset.from_dict({"tokens": [[normalize(w).text for w in s.tokens] for s in sentences],
                             "tags": [s.labels for s in sentences]})
 
     def encode(batch):
@@ -92,12 +94,10 @@ def collate(ds, batch, pad_id):
 
 
 def evaluate(model, tokenizer, sentences) -> dict:
-    from ..evaluate.ner import entity_scores, predict_tags
+    from ..evaluate.ner import evaluate_sentences
     from ..model import TokenClassifier
 
-    clf = TokenClassifier(model, tokenizer)
-    pred = predict_tags(clf, [s.tokens for s in sentences])
-    return entity_scores([s.labels for s in sentences], pred)
+    return evaluate_sentences(TokenClassifier(model, tokenizer), sentences)
 
 
 def train(cfg: dict, data_dir: str | Path) -> dict:

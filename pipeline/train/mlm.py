@@ -1,0 +1,158 @@
+"""Domain-adaptive masked-LM training of the encoder on the raw Hebrew text of the data directory.
+
+multilingual-e5-small was last trained for sentence embeddings (contrastive), so its token-level
+features have drifted from the masked-LM objective; a short MLM pass over Hebrew text, with a
+fresh MLM head, adapts it to Hebrew before NER fine-tuning. Test splits are never read.
+The loss is computed on the masked positions only (the 43k-way output layer is the costly part).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..normalize import normalize
+from .corpora import raw_texts
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "base_model": "build/e5-he",
+    "output_dir": "build/e5-he-mlm",
+    "seq_len": 128,
+    "batch_size": 32,
+    "learning_rate": 1e-4,
+    "head_learning_rate": 5e-4,
+    "warmup_steps": 100,
+    "max_steps": 600,
+    "max_minutes": 0,  # stop early after this many minutes (0 = no limit); the schedule is by steps
+    "mask_prob": 0.15,
+    "seed": 13,
+    "log_every": 20,
+    "save_every": 100,
+    "threads": 0,
+}
+
+
+def pack(tokenizer, texts, seq_len: int) -> np.ndarray:
+    """Tokenise texts and pack them into rows of ``seq_len`` (CLS ... SEP), no padding."""
+    body = seq_len - 2
+    ids: list[int] = []
+    enc = tokenizer.backend_tokenizer.encode_batch([normalize(t).text for t in texts],
+                                                    add_special_tokens=False)
+    for e in enc:
+        ids.extend(e.ids)
+        ids.append(tokenizer.sep_token_id)  # a separator between texts
+    n = len(ids) // body
+    arr = np.asarray(ids[: n * body], dtype=np.int64).reshape(n, body)
+    cls = np.full((n, 1), tokenizer.cls_token_id, dtype=np.int64)
+    sep = np.full((n, 1), tokenizer.sep_token_id, dtype=np.int64)
+    return np.concatenate([cls, arr, sep], axis=1)
+
+
+def mask_batch(rows: np.ndarray, tokenizer, prob: float, rng: np.random.Generator):
+    """BERT masking: of the chosen 15%, 80% <mask>, 10% random piece, 10% unchanged."""
+    special = np.isin(rows, [tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id])
+    chosen = (rng.random(rows.shape) < prob) & ~special
+    inputs = rows.copy()
+    r = rng.random(rows.shape)
+    inputs[chosen & (r < 0.8)] = tokenizer.mask_token_id
+    rand = chosen & (r >= 0.8) & (r < 0.9)
+    inputs[rand] = rng.integers(5, len(tokenizer), size=int(rand.sum()))
+    return inputs, chosen
+
+
+def train(cfg: dict, data_dir) -> dict:
+    import torch
+    from transformers import AutoTokenizer, BertForMaskedLM
+
+    cfg = {**DEFAULTS, **cfg}
+    if cfg["threads"]:
+        torch.set_num_threads(int(cfg["threads"]))
+    random.seed(cfg["seed"])
+    torch.manual_seed(cfg["seed"])
+    rng = np.random.default_rng(cfg["seed"])
+    tok = AutoTokenizer.from_pretrained(cfg["base_model"])
+    model = BertForMaskedLM.from_pretrained(cfg["base_model"], dtype=torch.float32)
+    texts = [t for _, t in raw_texts(data_dir)]
+    rows = pack(tok, texts, cfg["seq_len"])
+    rng.shuffle(rows)
+    n_dev = min(200, len(rows) // 20)
+    dev, rows = rows[:n_dev], rows[n_dev:]
+    log.info("MLM: %d texts -> %d rows of %d (%d held out for loss)", len(texts), len(rows),
+             cfg["seq_len"], n_dev)
+
+    head = [p for n, p in model.named_parameters() if n.startswith("cls.")
+            and "decoder.weight" not in n]
+    body = [p for n, p in model.named_parameters() if not n.startswith("cls.")]
+    opt = torch.optim.AdamW([{"params": body, "lr": cfg["learning_rate"]},
+                             {"params": head, "lr": cfg["head_learning_rate"]}], weight_decay=0.01)
+    base_lrs = [g["lr"] for g in opt.param_groups]
+    total, warm = cfg["max_steps"], cfg["warmup_steps"]
+
+    def mlm_loss(batch_rows, generator):
+        inputs, chosen = mask_batch(batch_rows, tok, cfg["mask_prob"], generator)
+        x = torch.from_numpy(inputs)
+        hidden = model.bert(input_ids=x).last_hidden_state
+        sel = torch.from_numpy(chosen)
+        logits = model.cls(hidden[sel])
+        return torch.nn.functional.cross_entropy(logits, torch.from_numpy(batch_rows)[sel])
+
+    def dev_loss():
+        model.eval()
+        g = np.random.default_rng(0)
+        with torch.inference_mode():
+            losses = [mlm_loss(dev[i:i + 32], g).item() for i in range(0, len(dev), 32)]
+        model.train()
+        return float(np.mean(losses))
+
+    history = [{"step": 0, "dev_loss": round(dev_loss(), 4)}]
+    log.info("step 0 held-out MLM loss %.4f", history[0]["dev_loss"])
+    t0 = time.time()
+    model.train()
+    order = np.arange(len(rows))
+    pos = len(order)
+    step = 0
+    out = Path(cfg["output_dir"])
+    while step < total:
+        if pos + cfg["batch_size"] > len(order):
+            rng.shuffle(order)
+            pos = 0
+        batch = rows[order[pos:pos + cfg["batch_size"]]]
+        pos += cfg["batch_size"]
+        scale = (step + 1) / warm if step < warm else max(0.0, (total - step) / max(1, total - warm))
+        for g, lr in zip(opt.param_groups, base_lrs):
+            g["lr"] = lr * scale
+        loss = mlm_loss(batch, rng)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        if step % cfg["log_every"] == 0:
+            el = time.time() - t0
+            log.info("step %d/%d loss %.4f %.0f tokens/s", step, total, loss.item(),
+                     step * cfg["batch_size"] * cfg["seq_len"] / el)
+        out_of_time = cfg["max_minutes"] and time.time() - t0 > 60 * cfg["max_minutes"]
+        if step % cfg["save_every"] == 0 or step == total or out_of_time:
+            history.append({"step": step, "dev_loss": round(dev_loss(), 4),
+                            "elapsed_s": round(time.time() - t0)})
+            log.info("eval %s", json.dumps(history[-1]))
+            _save(model, tok, out, cfg, history)
+        if out_of_time:
+            log.info("time limit reached at step %d", step)
+            break
+    return history[-1]
+
+
+def _save(model, tok, out: Path, cfg, history):
+    """The encoder only (BertModel weights), ready to be a base for `train ner`."""
+    out.mkdir(parents=True, exist_ok=True)
+    model.bert.save_pretrained(out)
+    tok.save_pretrained(out)
+    (out / "hebnews_mlm.json").write_text(json.dumps({"config": cfg, "history": history}, indent=1))
