@@ -1,7 +1,7 @@
 """hebnews: Hebrew news annotation (entities, quotations) with exact character offsets."""
 __version__ = "0.1.0"
 
-__all__ = ["Annotator", "Document", "__version__"]
+__all__ = ["Annotator", "Document", "to_spacy", "__version__"]
 
 
 def __getattr__(name):  # lazy: `hebnews --help` must not import numpy/torch
@@ -11,4 +11,7 @@ def __getattr__(name):  # lazy: `hebnews --help` must not import numpy/torch
     if name == "Document":
         from .document import Document
         return Document
+    if name == "to_spacy":
+        from .spacy_bridge import to_spacy
+        return to_spacy
     raise AttributeError(f"module 'pipeline' has no attribute {name!r}")

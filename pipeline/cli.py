@@ -1,4 +1,4 @@
-"""hebnews command line: annotate | eval | train | validate.
+"""hebnews command line: annotate | view | eval | train | validate.
 
 Exit codes: 0 all went well; 1 some inputs failed (the others were written); 2 usage error;
 3 the model or device cannot be used; 4 corpus data missing (eval/train).
@@ -56,7 +56,7 @@ def expand_inputs(inputs: list[str], pattern: str) -> list[tuple[str, str]]:
 
 def cmd_annotate(args) -> int:
     from .readers import InputError, read_input
-    from .writers import atomic_write_text, render
+    from .writers import SUFFIX, atomic_write_text, render
 
     inputs = expand_inputs(args.inputs, args.pattern)
     if not inputs:
@@ -94,8 +94,9 @@ def cmd_annotate(args) -> int:
                 continue
             yield text, {"source": path, "_name": name}
 
-    suffix = ".json" if args.format == "json" else ".jsonl"
+    suffix = SUFFIX[args.format]
     jsonl_lines = []
+    index_rows = []
     written = 0
     for doc in annotator.annotate_stream(readable()):
         name = doc.meta.pop("_name")
@@ -104,6 +105,9 @@ def cmd_annotate(args) -> int:
             jsonl_lines.append(text)
         elif many:
             atomic_write_text(Path(args.output) / (name + suffix), text)
+            index_rows.append({"href": name + suffix, "source": doc.meta.get("source"),
+                               "sentences": len(doc.sentences), "entities": len(doc.entities),
+                               "quotes": len(doc.quotes)})
         elif args.output:
             atomic_write_text(args.output, text)
         else:
@@ -113,6 +117,10 @@ def cmd_annotate(args) -> int:
                  len(doc.sentences), len(doc.tokens), len(doc.entities))
     if single_jsonl and jsonl_lines:
         atomic_write_text(args.output, "".join(jsonl_lines))
+    if many and args.format == "html" and index_rows:
+        from .html import render_index
+
+        atomic_write_text(Path(args.output) / "index.html", render_index(index_rows))
     if failed:
         log.warning("%d of %d inputs failed; %d written", failed, len(inputs), written)
     return EXIT_INPUT if failed else EXIT_OK
@@ -230,6 +238,33 @@ def cmd_validate(args) -> int:
     return EXIT_INPUT if bad else EXIT_OK
 
 
+# ----------------------------------------------------------------------------- view
+
+def cmd_view(args) -> int:
+    from .document import Document
+    from .writers import atomic_write_text, render
+
+    if len(args.files) > 1 and not args.output:
+        _err("several documents need -o DIR")
+        return EXIT_USAGE
+    bad = 0
+    for path in args.files:
+        try:
+            doc = Document.from_json(Path(path).read_text("utf-8"))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            _err(f"{path}: not a readable hebnews document ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})")
+            bad += 1
+            continue
+        page = render(doc, "html")
+        if len(args.files) > 1 or (args.output and Path(args.output).is_dir()):
+            atomic_write_text(Path(args.output) / (Path(path).stem + ".html"), page)
+        elif args.output:
+            atomic_write_text(args.output, page)
+        else:
+            sys.stdout.write(page)
+    return EXIT_INPUT if bad else EXIT_OK
+
+
 # ----------------------------------------------------------------------------- main
 
 def build_parser() -> argparse.ArgumentParser:
@@ -251,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "with --format jsonl). A bad input is reported and skipped; exit 1.")
     a.add_argument("inputs", nargs="+", metavar="INPUT")
     a.add_argument("-o", "--output", help="output file (one input) or directory (several)")
-    a.add_argument("--format", choices=("json", "jsonl"), default="json")
+    a.add_argument("--format", choices=("json", "jsonl", "html", "conll"), default="json",
+                   help="json (default), jsonl, html (a page per document + index.html for "
+                   "several) or conll (token TAB BIOES tag)")
     a.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     a.add_argument("--model", help="model folder (default: $HEBNEWS_MODEL or models/hebnews-ner)")
     a.add_argument("--pattern", default="*.txt", help="file pattern inside directories (*.txt)")
@@ -297,6 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
     tf.add_argument("--model", default="models/hebnews-ner")
     tf.add_argument("--data-dir", default="../shared/data")
     t.set_defaults(func=cmd_train)
+
+    w = sub.add_parser("view", parents=[common], help="render annotated JSON as an HTML page",
+                       description="Write a self-contained right-to-left HTML page per document.")
+    w.add_argument("files", nargs="+", metavar="DOC.json")
+    w.add_argument("-o", "--output", help="output .html file (one document) or directory")
+    w.set_defaults(func=cmd_view)
 
     v = sub.add_parser("validate", parents=[common], help="check documents against the JSON schema")
     v.add_argument("files", nargs="+", metavar="DOC.json")

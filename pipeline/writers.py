@@ -25,9 +25,57 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
         raise
 
 
+FORMATS = ("json", "jsonl", "html", "conll")
+SUFFIX = {"json": ".json", "jsonl": ".jsonl", "html": ".html", "conll": ".conll"}
+
+
 def render(doc, fmt: str) -> str:
     if fmt == "json":
         return doc.to_json(indent=1) + "\n"
     if fmt == "jsonl":
         return doc.to_json(indent=None) + "\n"
-    raise ValueError(f"unknown output format {fmt!r} (expected json or jsonl)")
+    if fmt == "html":
+        from .html import render_html
+
+        return render_html(doc.to_dict())
+    if fmt == "conll":
+        return to_conll(doc.to_dict())
+    raise ValueError(f"unknown output format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+def token_tags(doc: dict) -> list[str]:
+    """BIOES tag per token from the entities (an entity covers its whole first token,
+    clitic prefix included, as in NEMO token-level annotation)."""
+    tags = ["O"] * len(doc["tokens"])
+    starts = {t["start"]: i for i, t in enumerate(doc["tokens"])}
+    ends = {t["end"]: i for i, t in enumerate(doc["tokens"])}
+    for e in doc["entities"]:
+        a = starts.get(e.get("token_start", e["start"]))
+        b = ends.get(e["end"])
+        if a is None or b is None or b < a:
+            continue
+        if a == b:
+            tags[a] = f"S-{e['label']}"
+        else:
+            tags[a] = f"B-{e['label']}"
+            for k in range(a + 1, b):
+                tags[k] = f"I-{e['label']}"
+            tags[b] = f"E-{e['label']}"
+    return tags
+
+
+def to_conll(doc: dict) -> str:
+    """Token per line, TAB, BIOES tag; a blank line between sentences; comment headers."""
+    tags = token_tags(doc)
+    lines = [f"# source = {doc['meta'].get('source')}"]
+    prev = None
+    for tok, tag in zip(doc["tokens"], tags):
+        if tok["sentence"] != prev:
+            if prev is not None:
+                lines.append("")
+            s = doc["sentences"][tok["sentence"]]
+            lines.append(f"# sent_id = {tok['sentence'] + 1}")
+            lines.append("# text = " + " ".join(doc["text"][s["start"]:s["end"]].split()))
+            prev = tok["sentence"]
+        lines.append(f"{tok['text']}\t{tag}")
+    return "\n".join(lines) + "\n\n"

@@ -148,3 +148,33 @@ def test_train_smoke_on_fixture_data(tmp_path):
     r = run("eval", "ner", "--split", "test", "--data-dir", str(FIXTURES / "data"), "--model", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
     assert "f1" in json.loads(r.stdout.decode().strip().splitlines()[-1])
+
+
+def test_view_command(tmp_path):
+    doc = {"schema": "hebnews.document/1", "text": "פוטין נחת.", "meta": {"source": "x"},
+           "sentences": [{"start": 0, "end": 10}], "tokens": [],
+           "entities": [{"id": "e1", "start": 0, "end": 5, "text": "פוטין", "label": "PER", "score": 0.9}],
+           "quotes": []}
+    (tmp_path / "d.json").write_text(json.dumps(doc), encoding="utf-8")
+    (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+    r = run("view", str(tmp_path / "d.json"), "-o", str(tmp_path / "d.html"))
+    assert r.returncode == 0 and 'data-id="e1"' in (tmp_path / "d.html").read_text(encoding="utf-8")
+    r = run("view", str(tmp_path / "broken.json"))
+    assert r.returncode == 1 and b"broken.json: not a readable hebnews document" in r.stderr
+
+
+@needs_model
+def test_html_and_conll_formats(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("נשיא רוסיה ולדימיר פוטין נחת באלסקה.", encoding="utf-8")
+    (src / "b.txt").write_text((FIXTURES / "article.he.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    r = run("annotate", str(src), "--format", "html", "-o", str(tmp_path / "html"))
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "html").iterdir()) == ["a.html", "b.html", "index.html"]
+    assert 'href="a.html"' in (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
+    r = run("annotate", str(src / "a.txt"), "--format", "conll")
+    assert r.returncode == 0
+    rows = [ln.split("\t") for ln in r.stdout.decode().splitlines() if ln and not ln.startswith("#")]
+    assert [w for w, _ in rows] == ["נשיא", "רוסיה", "ולדימיר", "פוטין", "נחת", "באלסקה", "."]
+    assert all(t == "O" or t[:2] in ("B-", "I-", "E-", "S-") for _, t in rows)

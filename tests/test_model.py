@@ -68,3 +68,17 @@ def test_batching_does_not_change_results(clf):
     alone = [clf.logprobs([s])[0] for s in sents]
     for a, b in zip(together, alone):
         assert np.allclose(a, b, atol=1e-4)
+
+
+def test_model_folder_loads_with_plain_transformers():
+    """No hebnews code needed: Auto classes and transformers.pipeline work on the folder."""
+    if not (MODEL_DIR / "config.json").exists():
+        pytest.skip("no trained model")
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
+
+    tok = AutoTokenizer.from_pretrained(MODEL_DIR)
+    model = AutoModelForTokenClassification.from_pretrained(MODEL_DIR)
+    assert model.config.num_labels == 37 and model.config.id2label[0] == "O"
+    ner = pipeline("token-classification", model=model, tokenizer=tok, device="cpu")
+    out = ner("נשיא רוסיה ולדימיר פוטין נפגש עם דונלד טראמפ באלסקה.")
+    assert any(o["entity"].endswith("PER") for o in out)
