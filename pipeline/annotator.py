@@ -47,19 +47,22 @@ class _Prepared:
 
 class Annotator:
     def __init__(self, classifier: TokenClassifier, prefixes: PrefixStripper, model_name: str,
-                 max_sentences: int = 2048):
+                 batch_sentences: int = 2048):
         self.classifier = classifier
         self.prefixes = prefixes
         self.decoder = BiosDecoder(classifier.labels)
         self.model_name = model_name
-        self.max_sentences = max_sentences  # sentences per encoder call in annotate_many
+        self.batch_sentences = batch_sentences  # sentences gathered per encoder call
 
     @classmethod
     def load(cls, model_dir: str | os.PathLike | None = None, device: str = "auto",
-             **kw) -> "Annotator":
+             batch_sentences: int = 2048, **kw) -> "Annotator":
+        """``model_dir``: default $HEBNEWS_MODEL or models/hebnews-ner; ``device``: auto, cpu,
+        cuda, cuda:N; ``batch_sentences``: sentences gathered (across documents) per encoder call;
+        other keywords go to :class:`TokenClassifier` (max_length, stride, batch_tokens)."""
         path = Path(model_dir) if model_dir else default_model_dir()
         clf = TokenClassifier.load(path, device=device, **kw)
-        return cls(clf, PrefixStripper.load(path), path.name)
+        return cls(clf, PrefixStripper.load(path), path.name, batch_sentences)
 
     # ------------------------------------------------------------------ stages
     @staticmethod
@@ -105,25 +108,30 @@ class Annotator:
     def annotate(self, text: str, meta: dict | None = None) -> Document:
         return next(self.annotate_many([text], [meta]))
 
-    def annotate_many(self, texts: Iterable[str], metas: Iterable[dict | None] | None = None
-                      ) -> Iterator[Document]:
-        """Documents in input order; sentences of many documents share encoder batches."""
-        metas = metas if metas is not None else itertools.repeat(None)
-        return self.annotate_stream(zip(texts, metas))
+    def annotate_many(self, texts: Iterable[str], metas: Iterable[dict | None] | None = None,
+                      batch_size: int | None = None) -> Iterator[Document]:
+        """Documents in input order; sentences of many documents share encoder batches.
 
-    def annotate_stream(self, records: Iterable[tuple[str, dict | None]]) -> Iterator[Document]:
+        ``batch_size``: sentences gathered per encoder call (default: ``batch_sentences``).
+        """
+        metas = metas if metas is not None else itertools.repeat(None)
+        return self.annotate_stream(zip(texts, metas), batch_size)
+
+    def annotate_stream(self, records: Iterable[tuple[str, dict | None]],
+                        batch_size: int | None = None) -> Iterator[Document]:
         """(text, meta) pairs in, documents out in the same order, lazily.
 
-        Documents are gathered until ``max_sentences`` sentences are waiting, so memory stays
+        Documents are gathered until ``batch_size`` sentences are waiting, so memory stays
         bounded however many documents flow through.
         """
+        limit = batch_size or self.batch_sentences
         pending: list[_Prepared] = []
         waiting = 0
         for text, meta in records:
             prep = self.prepare(text, meta)
             pending.append(prep)
             waiting += len(prep.sentences)
-            if waiting >= self.max_sentences:
+            if waiting >= limit:
                 yield from self._run(pending)
                 pending, waiting = [], 0
         if pending:

@@ -56,7 +56,7 @@ def expand_inputs(inputs: list[str], pattern: str) -> list[tuple[str, str]]:
 
 def cmd_annotate(args) -> int:
     from .readers import InputError, read_input
-    from .writers import SUFFIX, atomic_write_text, render
+    from .writers import atomic_write_text, render
 
     inputs = expand_inputs(args.inputs, args.pattern)
     if not inputs:
@@ -76,10 +76,23 @@ def cmd_annotate(args) -> int:
         from .annotator import Annotator
         from .model import ModelError
 
-        annotator = Annotator.load(args.model, device=args.device)
+        annotator = Annotator.load(args.model, device=args.device,
+                                   batch_sentences=args.batch_sentences)
     except ModelError as exc:
         _err(str(exc))
         return EXIT_MODEL
+
+    if many and not single_jsonl:
+        from .batch import run_batch
+
+        res = run_batch(annotator, inputs, Path(args.output), args.format,
+                        resume=not args.overwrite, quiet=args.quiet, on_error=_err)
+        log.info("%d written, %d already done, %d failed", res.written, res.skipped, res.failed)
+        if res.stopped_by is not None:
+            _err(f"stopped by signal {res.stopped_by} after {res.written} documents; "
+                 "run the same command again to finish")
+            return 128 + res.stopped_by
+        return EXIT_INPUT if res.failed else EXIT_OK
 
     failed = 0
 
@@ -92,37 +105,21 @@ def cmd_annotate(args) -> int:
                 _err(str(exc))
                 failed += 1
                 continue
-            yield text, {"source": path, "_name": name}
+            yield text, {"source": path}
 
-    suffix = SUFFIX[args.format]
-    jsonl_lines = []
-    index_rows = []
-    written = 0
+    lines = []
     for doc in annotator.annotate_stream(readable()):
-        name = doc.meta.pop("_name")
         text = render(doc, args.format)
         if single_jsonl:
-            jsonl_lines.append(text)
-        elif many:
-            atomic_write_text(Path(args.output) / (name + suffix), text)
-            index_rows.append({"href": name + suffix, "source": doc.meta.get("source"),
-                               "sentences": len(doc.sentences), "entities": len(doc.entities),
-                               "quotes": len(doc.quotes)})
+            lines.append(text)
         elif args.output:
             atomic_write_text(args.output, text)
         else:
             sys.stdout.write(text)
-        written += 1
         log.info("annotated %s: %d sentences, %d tokens, %d entities", doc.meta.get("source"),
                  len(doc.sentences), len(doc.tokens), len(doc.entities))
-    if single_jsonl and jsonl_lines:
-        atomic_write_text(args.output, "".join(jsonl_lines))
-    if many and args.format == "html" and index_rows:
-        from .html import render_index
-
-        atomic_write_text(Path(args.output) / "index.html", render_index(index_rows))
-    if failed:
-        log.warning("%d of %d inputs failed; %d written", failed, len(inputs), written)
+    if single_jsonl and lines:
+        atomic_write_text(args.output, "".join(lines))
     return EXIT_INPUT if failed else EXIT_OK
 
 
@@ -292,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     a.add_argument("--model", help="model folder (default: $HEBNEWS_MODEL or models/hebnews-ner)")
     a.add_argument("--pattern", default="*.txt", help="file pattern inside directories (*.txt)")
+    a.add_argument("--batch-sentences", type=int, default=2048, metavar="N",
+                   help="sentences gathered across documents per encoder call (2048)")
+    a.add_argument("--overwrite", action="store_true",
+                   help="with -o DIR: redo inputs whose output already exists (default: skip them, "
+                   "so a killed run started again finishes the job)")
     a.set_defaults(func=cmd_annotate)
 
     e = sub.add_parser("eval", parents=[common], help="score a model on gold data")

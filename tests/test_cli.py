@@ -1,6 +1,9 @@
 import json
 import os
+import signal
 import subprocess
+import time
+from pathlib import Path
 import sys
 
 import pytest
@@ -73,10 +76,16 @@ def test_batch_with_bad_inputs_writes_the_good_ones(tmp_path):
     assert any("latin1.txt: not valid UTF-8" in ln for ln in lines)
     assert any("empty.txt: empty input" in ln for ln in lines)
     assert any("binary.txt: binary data" in ln for ln in lines)
-    assert sorted(p.name for p in out.iterdir()) == ["bom.json", "good.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["bom.json", "errors.jsonl", "good.json"]
     bom = json.loads((out / "bom.json").read_text(encoding="utf-8"))
     assert bom["text"] == "שלום לכולם."
     assert not list(out.glob(".*tmp"))  # no temp files left behind
+    errors = [json.loads(ln) for ln in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(Path(e["input"]).name for e in errors) == ["binary.txt", "empty.txt", "latin1.txt"]
+    # a second run skips what is done (resume is the default) and reports the bad ones again
+    before = (out / "good.json").stat().st_mtime_ns
+    r = run("annotate", str(src), "-o", str(out))
+    assert r.returncode == 1 and (out / "good.json").stat().st_mtime_ns == before
 
 
 @needs_model
@@ -178,3 +187,38 @@ def test_html_and_conll_formats(tmp_path):
     rows = [ln.split("\t") for ln in r.stdout.decode().splitlines() if ln and not ln.startswith("#")]
     assert [w for w, _ in rows] == ["נשיא", "רוסיה", "ולדימיר", "פוטין", "נחת", "באלסקה", "."]
     assert all(t == "O" or t[:2] in ("B-", "I-", "E-", "S-") for _, t in rows)
+
+
+@needs_model
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_killed_batch_rerun_completes(tmp_path, sig):
+    """kill -9 (or SIGTERM) in the middle of a batch, then a rerun: every input has exactly one
+    valid output and no temp file is left."""
+    src = tmp_path / "in"
+    src.mkdir()
+    base = (FIXTURES / "article.he.txt").read_text(encoding="utf-8")
+    for i in range(40):
+        (src / f"doc{i:02d}.txt").write_text(base * (1 + i % 3), encoding="utf-8")
+    out = tmp_path / "out"
+    # small batches so that outputs appear early
+    cmd = [sys.executable, "-m", "pipeline.cli", "annotate", str(src), "-o", str(out), "-q",
+           "--batch-sentences", "16"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE)
+    deadline = time.time() + 240
+    while time.time() < deadline and len(list(out.glob("*.json"))) < 3:
+        time.sleep(0.2)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=240)
+    done = len(list(out.glob("*.json")))
+    assert 0 < done < 40
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 128 + signal.SIGTERM and b"run the same command again" in err
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    outs = sorted(out.glob("*.json"))
+    assert [p.stem for p in outs] == [f"doc{i:02d}" for i in range(40)]
+    for p in outs:
+        data = json.loads(p.read_text(encoding="utf-8"))
+        validate(data)
+        assert data["text"] == (src / (p.stem + ".txt")).read_text(encoding="utf-8")
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]

@@ -1,0 +1,146 @@
+"""Many inputs -> many outputs: resume, atomic writes, errors.jsonl, progress, SIGTERM.
+
+* Each output is written atomically (temp file + rename), so a crash or ``kill -9`` leaves every
+  output either complete or absent, never half-written.
+* Resume is the default: an input whose output already exists and parses as a
+  ``hebnews.document/1`` is skipped, so a killed run started again finishes the job.
+* A bad input is reported on stderr and in ``errors.jsonl`` in the output folder, and the run
+  goes on.
+* SIGTERM/SIGINT: no new input is read; the documents already in the encoder batch are
+  finished and written, then the run stops (exit code 143/130).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .document import SCHEMA_ID
+from .readers import InputError, read_input
+from .writers import SUFFIX, atomic_write_text, render
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchResult:
+    written: int = 0
+    skipped: int = 0
+    failed: int = 0
+    stopped_by: int | None = None  # the signal number that stopped the run early
+    rows: list[dict] = field(default_factory=list)  # for index.html
+
+
+def output_is_complete(path: Path, fmt: str) -> bool:
+    """A finished output: it exists and (for JSON) parses as one of our documents."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    if fmt != "json":
+        return True  # html/conll/jsonl outputs are only ever renamed into place whole
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("schema") == SCHEMA_ID and "text" in data
+
+
+class _StopFlag:
+    """Turns SIGTERM/SIGINT into a flag checked between inputs."""
+
+    def __init__(self):
+        self.signum: int | None = None
+        self._old = {}
+
+    def __enter__(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self._old[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: leave signals alone
+                pass
+        return self
+
+    def _handle(self, signum, frame):
+        if self.signum is not None:  # a second signal: stop now
+            raise KeyboardInterrupt
+        self.signum = signum
+        log.warning("got %s: finishing the documents in progress, then stopping",
+                    signal.Signals(signum).name)
+
+    def __exit__(self, *exc):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        return False
+
+
+def _progress(total: int, quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm comes with transformers
+        return None
+    return tqdm(total=total, unit="doc", desc="annotating", file=sys.stderr, dynamic_ncols=True)
+
+
+def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str = "json",
+              resume: bool = True, quiet: bool = False,
+              on_error: Callable[[str], None] | None = None) -> BatchResult:
+    """Annotate ``(path, name)`` inputs into ``out_dir/<name><suffix>``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    suffix = SUFFIX[fmt]
+    errors_path = out_dir / "errors.jsonl"
+    result = BatchResult()
+    bar = _progress(len(inputs), quiet)
+
+    def report(path: str, msg: str):
+        result.failed += 1
+        if on_error:
+            on_error(msg)
+        with open(errors_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"input": path, "error": msg,
+                                "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, ensure_ascii=False) + "\n")
+        if bar:
+            bar.update(1)
+
+    with _StopFlag() as stop:
+        def records() -> Iterator[tuple[str, dict]]:
+            for path, name in inputs:
+                if stop.signum is not None:
+                    return
+                target = out_dir / (name + suffix)
+                if resume and output_is_complete(target, fmt):
+                    result.skipped += 1
+                    if bar:
+                        bar.update(1)
+                    continue
+                try:
+                    text = read_input(path)
+                except InputError as exc:
+                    report(path, str(exc))
+                    continue
+                yield text, {"source": path, "_name": name}
+
+        for doc in annotator.annotate_stream(records()):
+            name = doc.meta.pop("_name")
+            atomic_write_text(out_dir / (name + suffix), render(doc, fmt))
+            result.written += 1
+            result.rows.append({"href": name + suffix, "source": doc.meta.get("source"),
+                                "sentences": len(doc.sentences), "entities": len(doc.entities),
+                                "quotes": len(doc.quotes)})
+            if bar:
+                bar.update(1)
+        result.stopped_by = stop.signum
+    if bar:
+        bar.close()
+    if fmt == "html" and result.rows:
+        from .html import render_index
+
+        atomic_write_text(out_dir / "index.html", render_index(result.rows))
+    return result
+
