@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .document import SCHEMA_ID
-from .readers import InputError, read_input
+from .readers import InputError, read_input, source_meta
 from .writers import SUFFIX, atomic_write_text, render
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def _progress(total: int, quiet: bool):
 
 
 def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str = "json",
-              resume: bool = True, quiet: bool = False,
+              resume: bool = True, quiet: bool = False, encoding: str = "auto",
               on_error: Callable[[str], None] | None = None) -> BatchResult:
     """Annotate ``(path, name)`` inputs into ``out_dir/<name><suffix>``."""
     out_dir = Path(out_dir)
@@ -120,11 +120,11 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
                         bar.update(1)
                     continue
                 try:
-                    text = read_input(path)
+                    dec = read_input(path, encoding)
                 except InputError as exc:
                     report(path, str(exc))
                     continue
-                yield text, {"source": path, "_name": name}
+                yield dec.text, source_meta(path, dec.encoding, _name=name)
 
         for doc in annotator.annotate_stream(records()):
             name = doc.meta.pop("_name")

@@ -55,7 +55,7 @@ def expand_inputs(inputs: list[str], pattern: str) -> list[tuple[str, str]]:
 
 
 def cmd_annotate(args) -> int:
-    from .readers import InputError, read_input
+    from .readers import InputError, read_input, source_meta
     from .writers import atomic_write_text, render
 
     inputs = expand_inputs(args.inputs, args.pattern)
@@ -86,7 +86,8 @@ def cmd_annotate(args) -> int:
         from .batch import run_batch
 
         res = run_batch(annotator, inputs, Path(args.output), args.format,
-                        resume=not args.overwrite, quiet=args.quiet, on_error=_err)
+                        resume=not args.overwrite, quiet=args.quiet, encoding=args.encoding,
+                        on_error=_err)
         log.info("%d written, %d already done, %d failed", res.written, res.skipped, res.failed)
         if res.stopped_by is not None:
             _err(f"stopped by signal {res.stopped_by} after {res.written} documents; "
@@ -100,12 +101,12 @@ def cmd_annotate(args) -> int:
         nonlocal failed
         for path, name in inputs:
             try:
-                text = read_input(path)
+                dec = read_input(path, args.encoding)
             except InputError as exc:
                 _err(str(exc))
                 failed += 1
                 continue
-            yield text, {"source": path}
+            yield dec.text, source_meta(path, dec.encoding)
 
     lines = []
     for doc in annotator.annotate_stream(readable()):
@@ -289,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     a.add_argument("--model", help="model folder (default: $HEBNEWS_MODEL or models/hebnews-ner)")
     a.add_argument("--pattern", default="*.txt", help="file pattern inside directories (*.txt)")
+    a.add_argument("--encoding", default="auto",
+                   help="input encoding; auto (default): UTF-8, a BOM, or Hebrew text in UTF-16, "
+                   "windows-1255 or ISO-8859-8 (detected and checked)")
     a.add_argument("--batch-sentences", type=int, default=2048, metavar="N",
                    help="sentences gathered across documents per encoder call (2048)")
     a.add_argument("--overwrite", action="store_true",

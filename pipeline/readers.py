@@ -1,14 +1,34 @@
-"""Read stage: bytes from a file or stdin -> text, with clear errors for what cannot be read."""
+"""Read stage: bytes from a file or stdin -> text, with clear errors for what cannot be read.
+
+Decoding, in order: a UTF-8 or UTF-16 byte-order mark; strict UTF-8; otherwise
+charset-normalizer's best guess among the encodings Hebrew text comes in (UTF-16 without a BOM,
+windows-1255, ISO-8859-8), accepted only when the result passes our own check that it is Hebrew
+text (mostly Hebrew letters, no control characters). Anything else is a one-line error.
+"""
 from __future__ import annotations
 
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-BOM = b"\xef\xbb\xbf"
+BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+LEGACY = ("utf_16_le", "utf_16_be", "cp1255", "iso8859_8")
+NAMES = {"utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be", "cp1255": "windows-1255",
+         "iso8859_8": "iso-8859-8"}
+_HEB = re.compile("[\u05d0-\u05ea]")
+_LETTER = re.compile(r"[^\W\d_]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 class InputError(ValueError):
     """An input that cannot be annotated; the message is one line naming the input."""
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str
 
 
 def looks_binary(data: bytes) -> bool:
@@ -16,29 +36,82 @@ def looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if b"\x00" in head:
         return True
-    ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
     return len(head) > 0 and ctrl / len(head) > 0.05
 
 
-def decode(data: bytes, name: str) -> str:
-    """UTF-8 (a BOM is dropped: it is not part of the text) or a one-line InputError."""
+def is_hebrew_text(text: str, min_share: float = 0.5) -> bool:
+    """Our check on a guessed decoding: mostly Hebrew letters and no control characters."""
+    if _CONTROL.search(text):
+        return False
+    letters = len(_LETTER.findall(text))
+    return letters > 0 and len(_HEB.findall(text)) / letters >= min_share
+
+
+def _guess_legacy(data: bytes) -> Decoded | None:
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - a dependency; fall back to trying each in turn
+        from_bytes = None
+    candidates: list[str] = []
+    if from_bytes is not None:
+        best = from_bytes(data, cp_isolation=list(LEGACY)).best()
+        if best is not None:
+            candidates.append(best.encoding)
+    candidates += [c for c in LEGACY if c not in candidates]
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if is_hebrew_text(text):
+            return Decoded(text, NAMES.get(enc, enc))
+    return None
+
+
+def decode(data: bytes, name: str, encoding: str = "auto") -> Decoded:
+    """Bytes -> text (a BOM is dropped: it is not part of the text), or a one-line InputError."""
+    if encoding != "auto":
+        try:
+            return Decoded(data.decode(encoding), encoding)
+        except LookupError:
+            raise InputError(f"{name}: unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: not valid {encoding} (byte 0x{data[exc.start]:02x} at "
+                             f"offset {exc.start})") from None
+    for bom, enc in BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(enc)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{name}: {enc} byte-order mark but invalid {enc} at offset "
+                                 f"{exc.start + len(bom)}") from None
+            if not text.strip():
+                raise InputError(f"{name}: empty input")
+            return Decoded(text, enc)
     if not data.strip():
         raise InputError(f"{name}: empty input")
-    if looks_binary(data):
-        raise InputError(f"{name}: binary data, not text")
-    if data.startswith(BOM):
-        data = data[len(BOM):]
+    first_bad = None
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
+        if not looks_binary(data):
+            return Decoded(text, "utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset "
-                         f"{exc.start}); convert it to UTF-8 first") from None
+        first_bad = exc.start
+    guessed = _guess_legacy(data)
+    if guessed is not None:
+        return guessed
+    if looks_binary(data) or first_bad is None:
+        raise InputError(f"{name}: binary data, not text")
+    raise InputError(f"{name}: not valid UTF-8 (byte 0x{data[first_bad]:02x} at offset "
+                     f"{first_bad}) and not Hebrew text in UTF-16, windows-1255 or ISO-8859-8; "
+                     f"convert it to UTF-8 or pass --encoding")
 
 
-def read_input(path: str) -> str:
+def read_input(path: str, encoding: str = "auto") -> Decoded:
     """A path, or ``-`` for stdin."""
     if path == "-":
-        return decode(sys.stdin.buffer.read(), "<stdin>")
+        return decode(sys.stdin.buffer.read(), "<stdin>", encoding)
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -50,4 +123,12 @@ def read_input(path: str) -> str:
         raise InputError(f"{path}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return decode(data, path)
+    return decode(data, path, encoding)
+
+
+def source_meta(path: str, encoding: str, **extra) -> dict:
+    """``meta`` for a document read from ``path``; the encoding is noted when not UTF-8."""
+    meta = {"source": path, **extra}
+    if encoding != "utf-8":
+        meta["encoding"] = encoding
+    return meta

@@ -64,7 +64,8 @@ def test_batch_with_bad_inputs_writes_the_good_ones(tmp_path):
     src.mkdir()
     (src / "good.txt").write_text((FIXTURES / "article.he.txt").read_text(encoding="utf-8"), encoding="utf-8")
     (src / "bom.txt").write_bytes(b"\xef\xbb\xbf" + "שלום לכולם.".encode())
-    (src / "latin1.txt").write_bytes("שלום".encode("cp1255"))
+    (src / "latin1.txt").write_bytes("Le café est très bon à Paris.".encode("latin-1"))
+    (src / "legacy.txt").write_bytes("פוטין נחת באלסקה.".encode("cp1255"))
     (src / "empty.txt").write_bytes(b"")
     (src / "binary.txt").write_bytes(bytes(range(256)) * 4)
     out = tmp_path / "out"
@@ -76,7 +77,9 @@ def test_batch_with_bad_inputs_writes_the_good_ones(tmp_path):
     assert any("latin1.txt: not valid UTF-8" in ln for ln in lines)
     assert any("empty.txt: empty input" in ln for ln in lines)
     assert any("binary.txt: binary data" in ln for ln in lines)
-    assert sorted(p.name for p in out.iterdir()) == ["bom.json", "errors.jsonl", "good.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["bom.json", "errors.jsonl", "good.json", "legacy.json"]
+    legacy = json.loads((out / "legacy.json").read_text(encoding="utf-8"))
+    assert legacy["text"] == "פוטין נחת באלסקה." and legacy["meta"]["encoding"] == "windows-1255"
     bom = json.loads((out / "bom.json").read_text(encoding="utf-8"))
     assert bom["text"] == "שלום לכולם."
     assert not list(out.glob(".*tmp"))  # no temp files left behind

@@ -1,0 +1,54 @@
+import pytest
+
+from pipeline.readers import InputError, decode, is_hebrew_text
+
+HEB = "נשיא רוסיה ולדימיר פוטין נחת באלסקה, ואמר: \"נגיע להסכם\"."
+
+
+@pytest.mark.parametrize("data,encoding", [
+    (HEB.encode("utf-8"), "utf-8"),
+    (b"\xef\xbb\xbf" + HEB.encode("utf-8"), "utf-8"),
+    (HEB.encode("utf-16"), "utf-16-le"),  # with a BOM
+    (HEB.encode("utf-16-le"), "utf-16-le"),  # without one
+    (HEB.encode("utf-16-be"), "utf-16-be"),
+    (HEB.encode("cp1255"), "windows-1255"),
+    ("שָׁלוֹם עוֹלָם, מה שלומך?".encode("cp1255"), "windows-1255"),  # niqqud exists only in 1255
+])
+def test_hebrew_encodings_are_detected(data, encoding):
+    dec = decode(data, "x")
+    assert dec.encoding == encoding
+    assert dec.text in (HEB, "שָׁלוֹם עוֹלָם, מה שלומך?")
+
+
+def test_iso_8859_8_text_decodes_to_the_same_letters():
+    dec = decode(HEB.encode("iso8859_8"), "x")
+    assert dec.text == HEB and dec.encoding in ("windows-1255", "iso-8859-8")
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"", "empty input"),
+    (b"  \n\t ", "empty input"),
+    (b"\xef\xbb\xbf", "empty input"),
+    (bytes(range(256)) * 8, "binary data"),
+    (b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 100, "binary data"),
+    ("Le café est très bon à Paris.".encode("latin-1"), "not valid UTF-8"),
+])
+def test_what_cannot_be_read_is_a_one_line_error(data, message):
+    with pytest.raises(InputError) as exc:
+        decode(data, "in.txt")
+    assert message in str(exc.value) and str(exc.value).startswith("in.txt: ")
+    assert "\n" not in str(exc.value)
+
+
+def test_english_text_in_utf8_is_fine():
+    assert decode(b"Only English here.", "x").text == "Only English here."
+
+
+def test_forced_encoding():
+    assert decode(HEB.encode("cp1255"), "x", "cp1255").text == HEB
+    with pytest.raises(InputError, match="not valid utf-8"):
+        decode(HEB.encode("cp1255"), "x", "utf-8")
+
+
+def test_hebrew_check():
+    assert is_hebrew_text(HEB) and not is_hebrew_text("Hello") and not is_hebrew_text("שלום\x01")
