@@ -15,7 +15,8 @@ setup: $(BIN)/hebnews
 
 run: setup
 	$(BIN)/hebnews annotate seeds/alaska_summit_2025-08-15.he.txt -o out.json
-	@echo "wrote out.json"
+	$(BIN)/hebnews view out.json -o out.html
+	@echo "wrote out.json (the annotated document) and out.html (open it in a browser)"
 
 test: setup
 	$(BIN)/python -m pytest -q

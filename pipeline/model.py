@@ -94,8 +94,14 @@ class TokenClassifier:
         self._torch = torch
 
     @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "auto", **kw) -> "TokenClassifier":
+    def load(cls, path: str | os.PathLike, device: str = "auto", quantize: str | None = None,
+             **kw) -> "TokenClassifier":
+        """``quantize="int8"``: dynamic int8 quantisation of the Linear layers (CPU only)."""
         dev = resolve_device(device)
+        if quantize not in (None, "none", "int8"):
+            raise ModelError(f"unknown quantisation {quantize!r} (expected none or int8)")
+        if quantize == "int8" and dev.type != "cpu":
+            raise ModelError("--quantize int8 is for CPU; on CUDA the model runs in fp16")
         path = Path(path)
         if not path.is_dir():
             raise ModelError(f"model folder not found: {path}")
@@ -114,6 +120,8 @@ class TokenClassifier:
         except (OSError, ValueError, json.JSONDecodeError, RuntimeError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"cannot load model from {path}: {first}") from exc
+        if quantize == "int8":
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         return cls(model, tok, dev, **kw)
 
     def _batches(self, items: list[tuple[int, int, list[int]]]):

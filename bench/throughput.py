@@ -1,0 +1,232 @@
+"""Throughput benchmark (not a test): hebnews vs the naive pipeline vs the raw forward pass.
+
+One run, one machine, the same texts: the 351 HTB news documents rebuilt from
+``--data-dir`` plus the example article. Every measurement runs in its own subprocess so that
+peak RSS belongs to it alone; the parent prints one table.
+
+    python bench/throughput.py [--data-dir ../shared/data] [--model models/hebnews-ner]
+                               [--device cpu] [--limit N] [--json results.json]
+
+Stages:
+  hebnews       `hebnews annotate DIR -o OUT` on all documents as one batch (a subprocess;
+                wall time includes start-up and model loading)
+  hebnews-int8  the same with --quantize int8 (CPU)
+  naive         transformers.pipeline("token-classification", aggregation_strategy="simple")
+                called once per sentence (the sentences of our segmenter), model load excluded
+  inproc        Annotator.annotate_many over all documents in one process, model already loaded
+  forward       our encoder's forward pass alone over the same pre-tokenised, length-sorted
+                batches hebnews uses (no pre/post-processing), model load excluded
+  cold          process start to the first document written, `hebnews annotate seed -o x.json`
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "alaska_summit_2025-08-15.he.txt"
+
+
+def load_texts(data_dir: str, limit: int | None) -> list[tuple[str, str]]:
+    sys.path.insert(0, str(ROOT))
+    from pipeline.train.corpora import htb_documents
+
+    docs = [(d.doc_id.replace(":", "_"), d.text) for d in htb_documents(data_dir)]
+    if limit:
+        docs = docs[:limit]
+    return docs + [("seed", SEED.read_text(encoding="utf-8"))]
+
+
+def self_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ----------------------------------------------------------------------------- stages (children)
+
+def stage_naive(args, texts):
+    import torch
+    from transformers import pipeline
+
+    from pipeline.annotator import Annotator
+
+    sentences = []
+    for _, text in texts:
+        prep = Annotator.prepare(text)
+        sentences += [text[s.start:s.end] for s in prep.sentences]
+    device = 0 if args.device == "cuda" else -1
+    ner = pipeline("token-classification", model=args.model, aggregation_strategy="simple",
+                   device=device, dtype=torch.float16 if args.device == "cuda" else None)
+    ner(sentences[0])  # warm-up
+    t0 = time.perf_counter()
+    n_ents = 0
+    for s in sentences:
+        n_ents += len(ner(s))
+    return {"seconds": time.perf_counter() - t0, "sentences": len(sentences), "entities": n_ents}
+
+
+def stage_inproc(args, texts):
+    """hebnews's annotate_many in one process, model already loaded: the pipeline's own cost."""
+    from pipeline.annotator import Annotator
+
+    ann = Annotator.load(args.model, device=args.device)
+    list(ann.annotate_many([texts[-1][1]]))  # warm-up
+    t0 = time.perf_counter()
+    n = sum(len(d.entities) for d in ann.annotate_many(t for _, t in texts))
+    return {"seconds": time.perf_counter() - t0, "entities": n}
+
+
+def stage_forward(args, texts):
+    import numpy as np
+    import torch
+
+    from pipeline.annotator import Annotator
+    from pipeline.model import TokenClassifier, encode_words, windows
+
+    clf = TokenClassifier.load(args.model, device=args.device)
+    words = []
+    for _, text in texts:
+        prep = Annotator.prepare(text)
+        words += [[t.norm for t in prep.tokens[s.first:s.last]] for s in prep.sentences]
+    encoded = encode_words(clf.tokenizer, words)
+    items = [(0, a, e.ids[a:b]) for e in encoded for a, b in windows(len(e.ids), clf.window, clf.stride)
+             if b > a]
+    batches = []
+    for batch in clf._batches(items):
+        width = max(len(items[i][2]) for i in batch) + 2
+        ids = np.full((len(batch), width), clf.pad_id, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for r, i in enumerate(batch):
+            seq = items[i][2]
+            ids[r, 0], ids[r, len(seq) + 1] = clf.cls_id, clf.sep_id
+            ids[r, 1:len(seq) + 1] = seq
+            mask[r, :len(seq) + 2] = 1
+        batches.append((torch.from_numpy(ids).to(clf.device), torch.from_numpy(mask).to(clf.device)))
+    with torch.inference_mode():
+        clf.model(input_ids=batches[0][0], attention_mask=batches[0][1])  # warm-up
+        if args.device == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for ids, mask in batches:
+            clf.model(input_ids=ids, attention_mask=mask).logits.float().cpu()
+        if args.device == "cuda":
+            torch.cuda.synchronize()
+    return {"seconds": time.perf_counter() - t0, "batches": len(batches),
+            "subwords": int(sum(len(e.ids) for e in encoded))}
+
+
+def run_child(stage: str, args) -> dict:
+    cmd = [sys.executable, __file__, "--child", stage, "--data-dir", args.data_dir, "--model",
+           args.model, "--device", args.device] + (["--limit", str(args.limit)] if args.limit else [])
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        raise SystemExit(f"stage {stage} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_cli(args, inputs: list[str], out: str, extra: list[str]) -> dict:
+    exe = str(Path(sys.executable).with_name("hebnews"))
+    cmd = [exe, "annotate", *inputs, "-o", out, "--device", args.device, "--model", args.model,
+           "-q", "--overwrite", *extra]
+    # a fresh process per measurement: its own peak RSS via /proc is not available after exit,
+    # so wrap it in a tiny Python parent that reports RUSAGE_CHILDREN
+    wrapper = ("import resource,subprocess,sys,time,json;t=time.perf_counter();"
+               "r=subprocess.run(sys.argv[1:]).returncode;"
+               "print(json.dumps({'rc':r,'seconds':time.perf_counter()-t,"
+               "'peak_rss_mb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024}))")
+    res = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True)
+    data = json.loads(res.stdout.strip().splitlines()[-1])
+    if data["rc"] != 0:
+        raise SystemExit(f"hebnews failed: {res.stderr[-2000:]}")
+    return data
+
+
+def count_tokens(texts) -> int:
+    from pipeline.annotator import Annotator
+
+    return sum(len(Annotator.prepare(t).tokens) for _, t in texts)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--model", default=str(ROOT / "models" / "hebnews-ner"))
+    ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    ap.add_argument("--limit", type=int, help="only the first N HTB documents (quick runs)")
+    ap.add_argument("--stages", default="hebnews,hebnews-int8,inproc,naive,forward,cold")
+    ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    texts = load_texts(args.data_dir, args.limit)
+    if args.child:
+        fn = {"naive": stage_naive, "forward": stage_forward, "inproc": stage_inproc}[args.child]
+        res = fn(args, texts)
+        res["peak_rss_mb"] = self_rss_mb()
+        print(json.dumps(res))
+        return
+
+    import platform
+
+    import torch
+
+    n_tokens = count_tokens(texts)
+    n_docs = len(texts)
+    stages = args.stages.split(",")
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in"
+        src.mkdir()
+        for name, text in texts:
+            (src / f"{name}.txt").write_text(text, encoding="utf-8")
+        if "hebnews" in stages:
+            results["hebnews"] = run_cli(args, [str(src)], str(Path(tmp) / "out"), [])
+        if "hebnews-int8" in stages and args.device == "cpu":
+            results["hebnews-int8"] = run_cli(args, [str(src)], str(Path(tmp) / "out8"), ["--quantize", "int8"])
+        if "cold" in stages:
+            colds = [run_cli(args, [str(SEED)], str(Path(tmp) / f"seed{i}.json"), [])["seconds"] for i in range(3)]
+            results["cold"] = {"seconds": min(colds), "runs": [round(c, 2) for c in colds]}
+    for st in ("inproc", "naive", "forward"):
+        if st in stages:
+            results[st] = run_child(st, args)
+
+    device_name = torch.cuda.get_device_name(0) if args.device == "cuda" else \
+        (platform.processor() or platform.machine())
+    print(f"\nhebnews throughput · {n_docs} documents · {n_tokens} tokens · device {args.device} "
+          f"({device_name}, {os.cpu_count()} cores, torch {torch.__version__} threads {torch.get_num_threads()})")
+    print(f"{'stage':14} {'seconds':>9} {'tokens/s':>10} {'articles/s':>11} {'peak RSS MB':>12}")
+    for st in ("hebnews", "hebnews-int8", "inproc", "naive", "forward"):
+        if st in results:
+            r = results[st]
+            r["tokens_per_s"] = n_tokens / r["seconds"]
+            r["articles_per_s"] = n_docs / r["seconds"]
+            print(f"{st:14} {r['seconds']:9.2f} {r['tokens_per_s']:10.0f} {r['articles_per_s']:11.2f} "
+                  f"{r.get('peak_rss_mb', 0):12.0f}")
+    if "cold" in results:
+        print(f"{'cold start':14} {results['cold']['seconds']:9.2f} s (seed article, best of 3: "
+              f"{results['cold']['runs']})")
+    ratios = {}
+    if "hebnews" in results and "naive" in results:
+        ratios["hebnews_vs_naive_speedup"] = results["hebnews"]["tokens_per_s"] / results["naive"]["tokens_per_s"]
+    if "hebnews" in results and "forward" in results:
+        ratios["hebnews_time_vs_forward"] = results["hebnews"]["seconds"] / results["forward"]["seconds"]
+    if "inproc" in results and "forward" in results:
+        ratios["inproc_time_vs_forward"] = results["inproc"]["seconds"] / results["forward"]["seconds"]
+    if "hebnews-int8" in results and "naive" in results:
+        ratios["int8_vs_naive_speedup"] = results["hebnews-int8"]["tokens_per_s"] / results["naive"]["tokens_per_s"]
+    for k, v in ratios.items():
+        print(f"{k}: {v:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"documents": n_docs, "tokens": n_tokens, "device": args.device,
+                                               "device_name": device_name, "results": results,
+                                               "ratios": ratios}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
