@@ -33,7 +33,7 @@ def encode_words(tokenizer, sentences: list[list[str]]) -> list[Encoded]:
     """Sub-word ids and first-sub-word positions for pre-tokenised sentences (one Rust call)."""
     if not sentences:
         return []
-    encs = tokenizer(sentences, is_split_into_words=True, add_special_tokens=False)
+    encs = tokenizer(sentences, is_split_into_words=True, add_special_tokens=False, verbose=False)
     out = []
     for i, words in enumerate(sentences):
         ids = encs["input_ids"][i]

@@ -50,3 +50,24 @@ def test_odd_characters_keep_offsets_exact(annotator):
     validate(data)
     assert_offsets(data)
     assert data["text"] == text
+
+
+def test_entities_at_window_borders_are_found(annotator):
+    """A long sentence with no punctuation, cut into small windows: every repetition of the
+    names is found, wherever the window edges fall."""
+    from pipeline.annotator import Annotator
+    from pipeline.model import TokenClassifier
+
+    clf = annotator.classifier
+    small = Annotator(TokenClassifier(clf.model, clf.tokenizer, max_length=24, stride=9),
+                      annotator.prefixes, "small-windows")
+    unit = "ראש הממשלה בנימין נתניהו נפגש בירושלים עם נשיא צרפת עמנואל מקרון"
+    text = " ".join([unit] * 30)
+    wide = annotator.annotate(text)
+    narrow = small.annotate(text)
+    assert len(narrow.sentences) == 1
+    names = [e.text for e in narrow.entities if e.label == "PER"]
+    assert names.count("בנימין נתניהו") >= 28, names
+    wide_set = {(e.start, e.end, e.label) for e in wide.entities}
+    narrow_set = {(e.start, e.end, e.label) for e in narrow.entities}
+    assert len(wide_set & narrow_set) >= 0.8 * len(wide_set)  # 22-sub-word windows: less context
