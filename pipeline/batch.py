@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -25,6 +26,10 @@ from .readers import InputError, read_input, source_meta
 from .writers import SUFFIX, atomic_write_text, render
 
 log = logging.getLogger(__name__)
+
+
+class OutputError(OSError):
+    """An output cannot be written (disk full, read-only folder, ...): the run stops."""
 
 
 @dataclass
@@ -92,7 +97,12 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
               on_error: Callable[[str], None] | None = None) -> BatchResult:
     """Annotate ``(path, name)`` inputs into ``out_dir/<name><suffix>``."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from None
+    if not os.access(out_dir, os.W_OK):
+        raise OutputError(f"{out_dir}: output folder is not writable")
     suffix = SUFFIX[fmt]
     errors_path = out_dir / "errors.jsonl"
     result = BatchResult()
@@ -102,9 +112,12 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
         result.failed += 1
         if on_error:
             on_error(msg)
-        with open(errors_path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"input": path, "error": msg,
-                                "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, ensure_ascii=False) + "\n")
+        try:
+            with open(errors_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps({"input": path, "error": msg,
+                                    "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            log.warning("cannot append to %s: %s", errors_path, exc.strerror or exc)
         if bar:
             bar.update(1)
 
@@ -128,7 +141,12 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
 
         for doc in annotator.annotate_stream(records()):
             name = doc.meta.pop("_name")
-            atomic_write_text(out_dir / (name + suffix), render(doc, fmt))
+            target = out_dir / (name + suffix)
+            try:
+                atomic_write_text(target, render(doc, fmt))
+            except OSError as exc:  # disk full, folder gone read-only: nothing more can be written
+                raise OutputError(f"{target}: cannot write ({exc.strerror or exc}); "
+                                  f"{result.written} documents were written before it") from None
             result.written += 1
             result.rows.append({"href": name + suffix, "source": doc.meta.get("source"),
                                 "sentences": len(doc.sentences), "entities": len(doc.entities),

@@ -1,7 +1,8 @@
 """hebnews command line: annotate | view | eval | train | validate.
 
 Exit codes: 0 all went well; 1 some inputs failed (the others were written); 2 usage error;
-3 the model or device cannot be used; 4 corpus data missing (eval/train).
+3 the model or device cannot be used; 4 corpus data missing (eval/train); 5 an output cannot be
+written (disk full, folder not writable; what was written before stays).
 Heavy imports (torch, transformers) happen inside the commands so that --help is instant.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from . import __version__
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_MODEL, EXIT_DATA = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_MODEL, EXIT_DATA, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
 log = logging.getLogger("hebnews")
 
 
@@ -83,11 +84,15 @@ def cmd_annotate(args) -> int:
         return EXIT_MODEL
 
     if many and not single_jsonl:
-        from .batch import run_batch
+        from .batch import OutputError, run_batch
 
-        res = run_batch(annotator, inputs, Path(args.output), args.format,
-                        resume=not args.overwrite, quiet=args.quiet, encoding=args.encoding,
-                        on_error=_err)
+        try:
+            res = run_batch(annotator, inputs, Path(args.output), args.format,
+                            resume=not args.overwrite, quiet=args.quiet, encoding=args.encoding,
+                            on_error=_err)
+        except OutputError as exc:
+            _err(str(exc))
+            return EXIT_OUTPUT
         log.info("%d written, %d already done, %d failed", res.written, res.skipped, res.failed)
         if res.stopped_by is not None:
             _err(f"stopped by signal {res.stopped_by} after {res.written} documents; "
@@ -109,18 +114,22 @@ def cmd_annotate(args) -> int:
             yield dec.text, source_meta(path, dec.encoding)
 
     lines = []
-    for doc in annotator.annotate_stream(readable()):
-        text = render(doc, args.format)
-        if single_jsonl:
-            lines.append(text)
-        elif args.output:
-            atomic_write_text(args.output, text)
-        else:
-            sys.stdout.write(text)
-        log.info("annotated %s: %d sentences, %d tokens, %d entities", doc.meta.get("source"),
-                 len(doc.sentences), len(doc.tokens), len(doc.entities))
-    if single_jsonl and lines:
-        atomic_write_text(args.output, "".join(lines))
+    try:
+        for doc in annotator.annotate_stream(readable()):
+            text = render(doc, args.format)
+            if single_jsonl:
+                lines.append(text)
+            elif args.output:
+                atomic_write_text(args.output, text)
+            else:
+                sys.stdout.write(text)
+            log.info("annotated %s: %d sentences, %d tokens, %d entities", doc.meta.get("source"),
+                     len(doc.sentences), len(doc.tokens), len(doc.entities))
+        if single_jsonl and lines:
+            atomic_write_text(args.output, "".join(lines))
+    except OSError as exc:
+        _err(f"{args.output or '<stdout>'}: cannot write ({exc.strerror or exc})")
+        return EXIT_OUTPUT
     return EXIT_INPUT if failed else EXIT_OK
 
 
@@ -271,7 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hebnews",
         description="Annotate Hebrew news: sentences, tokens and named entities with exact "
                     "character offsets, as hebnews.document/1 JSON.",
-        epilog="exit codes: 0 ok, 1 some inputs failed, 2 usage, 3 model/device, 4 data missing")
+        epilog="exit codes: 0 ok, 1 some inputs failed, 2 usage, 3 model/device, 4 data missing, "
+               "5 output cannot be written")
     p.add_argument("--version", action="version", version=f"hebnews {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")

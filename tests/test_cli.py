@@ -225,3 +225,43 @@ def test_killed_batch_rerun_completes(tmp_path, sig):
         validate(data)
         assert data["text"] == (src / (p.stem + ".txt")).read_text(encoding="utf-8")
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+@needs_model
+def test_output_faults(tmp_path):
+    """Output folder not writable, and a disk that fills up in the middle of a batch
+    (simulated with a file-size limit): a clear one-line error, exit 5, finished outputs intact."""
+    import resource
+
+    src = tmp_path / "in"
+    src.mkdir()
+    text = (FIXTURES / "article.he.txt").read_text(encoding="utf-8")
+    for i in range(6):
+        (src / f"d{i}.txt").write_text(text * (1 if i < 3 else 40), encoding="utf-8")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    if os.access(ro, os.W_OK):  # root ignores permissions; make it a file-in-the-way case instead
+        ro.chmod(0o700)
+        ro = tmp_path / "file-in-the-way"
+        ro.write_text("x")
+        bad_out = ro / "out"
+    else:
+        bad_out = ro / "out"
+    r = run("annotate", str(src), "-o", str(bad_out))
+    assert r.returncode == 5 and len(r.stderr.decode().strip().splitlines()) == 1, r.stderr
+
+    out = tmp_path / "out"
+
+    def limit():  # small outputs fit, the 40x ones do not: like a disk that fills up
+        resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
+
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "annotate", str(src), "-o", str(out)],
+                       cwd=ROOT, capture_output=True, timeout=300, preexec_fn=limit)
+    assert r.returncode == 5, r.stderr
+    assert b"cannot write" in r.stderr
+    done = sorted(p.name for p in out.glob("*.json"))
+    assert done == ["d0.json", "d1.json", "d2.json"]
+    for p in out.glob("*.json"):
+        validate(json.loads(p.read_text(encoding="utf-8")))
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
