@@ -1,4 +1,4 @@
-"""hebnews command line: annotate | view | eval | train | validate.
+"""hebnews command line: annotate | feed | view | eval | train | validate.
 
 Exit codes: 0 all went well; 1 some inputs failed (the others were written); 2 usage error;
 3 the model or device cannot be used; 4 corpus data missing (eval/train); 5 an output cannot be
@@ -246,6 +246,35 @@ def cmd_validate(args) -> int:
     return EXIT_INPUT if bad else EXIT_OK
 
 
+# ----------------------------------------------------------------------------- feed
+
+def cmd_feed(args) -> int:
+    from .feeds import LockHeld, run_feeds, stats_line
+
+    try:
+        from .annotator import Annotator
+        from .model import ModelError
+
+        annotator = Annotator.load(args.model, device=args.device)
+    except ModelError as exc:
+        _err(str(exc))
+        return EXIT_MODEL
+    try:
+        stats = run_feeds(annotator, args.sources, Path(args.output),
+                          Path(args.state) if args.state else None, timeout=args.timeout,
+                          retries=args.retries, fmt=args.format, fetch_pages=not args.no_pages)
+    except LockHeld as exc:
+        print(f"hebnews: {exc}; nothing done", file=sys.stderr)
+        return EXIT_OK
+    except OSError as exc:
+        _err(f"{args.output}: {exc.strerror or exc}")
+        return EXIT_OUTPUT
+    log.info("feed run: %s", stats_line(stats))
+    if not args.quiet:
+        print(stats_line(stats))
+    return EXIT_INPUT if stats.failed else EXIT_OK
+
+
 # ----------------------------------------------------------------------------- view
 
 def cmd_view(args) -> int:
@@ -312,6 +341,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with -o DIR: redo inputs whose output already exists (default: skip them, "
                    "so a killed run started again finishes the job)")
     a.set_defaults(func=cmd_annotate)
+
+    f = sub.add_parser("feed", parents=[common], help="annotate what is new in RSS/Atom feeds (for cron)",
+                       description="Fetch RSS/Atom feeds (conditional GET), extract each new item's "
+                       "article page (trafilatura; the feed's content when the page fails), annotate "
+                       "it and write OUT/<item hash>.json with feed and item metadata in meta. A SQLite "
+                       "state file remembers what was done: a second run writes nothing new; an edited "
+                       "item is annotated again. A lock keeps overlapping runs apart (the second exits "
+                       "at once). Prints one JSON line of counts. Exit 1 when a feed or item failed "
+                       "(the others were done).")
+    f.add_argument("sources", nargs="+", metavar="URL_OR_FILE",
+                   help="feed URLs, local feed files, or .txt files listing them one per line")
+    f.add_argument("-o", "--output", required=True, help="output folder")
+    f.add_argument("--state", help="state file (default: OUT/.hebnews-feeds.sqlite)")
+    f.add_argument("--timeout", type=float, default=15.0, help="seconds per HTTP request (15)")
+    f.add_argument("--retries", type=int, default=2, help="retries after a network error or 5xx (2)")
+    f.add_argument("--no-pages", action="store_true", help="annotate the feeds' own content only")
+    f.add_argument("--format", choices=("json", "html"), default="json")
+    f.add_argument("--device", default="auto")
+    f.add_argument("--model", help="model folder (default: models/hebnews-ner)")
+    f.set_defaults(func=cmd_feed)
 
     e = sub.add_parser("eval", parents=[common], help="score a model on gold data")
     esub = e.add_subparsers(dest="eval_cmd", required=True, metavar="TASK")
