@@ -59,6 +59,8 @@ def cmd_annotate(args) -> int:
     from .readers import InputError, read_input, source_meta
     from .writers import atomic_write_text, render
 
+    if args.engine == "ray":
+        return _annotate_ray(args)
     inputs = expand_inputs(args.inputs, args.pattern)
     if not inputs:
         _err("no input files found")
@@ -131,6 +133,42 @@ def cmd_annotate(args) -> int:
         _err(f"{args.output or '<stdout>'}: cannot write ({exc.strerror or exc})")
         return EXIT_OUTPUT
     return EXIT_INPUT if failed else EXIT_OK
+
+
+def _annotate_ray(args) -> int:
+    if not args.output:
+        _err("--engine ray needs -o DIR (JSONL shards are written there)")
+        return EXIT_USAGE
+    if args.format != "jsonl":
+        _err("--engine ray writes JSONL: pass --format jsonl")
+        return EXIT_USAGE
+    try:
+        from .engines.ray import annotate_with_ray
+    except ImportError:
+        _err("--engine ray needs Ray Data: pip install 'hebnews[ray]'")
+        return EXIT_USAGE
+    inputs = [p for item in args.inputs for p in
+              ([item] if item.endswith((".jsonl", ".json")) else [x for x, _ in expand_inputs([item], args.pattern)])]
+    missing = [p for p in inputs if not Path(p).is_file()]
+    for p in missing:
+        _err(f"{p}: no such file")
+    inputs = [p for p in inputs if Path(p).is_file()]
+    if not inputs:
+        return EXIT_INPUT
+    from .model import ModelError, resolve_device
+
+    try:
+        device = str(resolve_device(args.device))
+    except ModelError as exc:
+        _err(str(exc))
+        return EXIT_MODEL
+    res = annotate_with_ray(inputs, args.output, args.model, device=device, address=args.ray_address,
+                            workers=args.ray_workers, batch_sentences=args.batch_sentences)
+    for e in res["errors"]:
+        _err(e)
+    if not args.quiet:
+        print(json.dumps({"written": res["written"], "failed": res["failed"] + len(missing)}))
+    return EXIT_INPUT if res["failed"] or missing else EXIT_OK
 
 
 # ----------------------------------------------------------------------------- eval
@@ -337,6 +375,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="int8: dynamic int8 quantisation on CPU (faster; see the model card for its F1 cost)")
     a.add_argument("--batch-sentences", type=int, default=2048, metavar="N",
                    help="sentences gathered across documents per encoder call (2048)")
+    a.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local (default) or ray: Ray Data over a local instance or a cluster "
+                   "(pip install 'hebnews[ray]'; needs --format jsonl and -o DIR)")
+    a.add_argument("--ray-address", help="join an existing Ray cluster (e.g. auto or ray://head:10001)")
+    a.add_argument("--ray-workers", type=int, default=2, help="model replicas (Ray actors), default 2")
     a.add_argument("--overwrite", action="store_true",
                    help="with -o DIR: redo inputs whose output already exists (default: skip them, "
                    "so a killed run started again finishes the job)")
