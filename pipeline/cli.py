@@ -149,10 +149,13 @@ def _annotate_ray(args) -> int:
         return EXIT_USAGE
     inputs = [p for item in args.inputs for p in
               ([item] if item.endswith((".jsonl", ".json")) else [x for x, _ in expand_inputs([item], args.pattern)])]
-    missing = [p for p in inputs if not Path(p).is_file()]
+    def present(p):  # remote URIs (s3://, gs://) are Ray's to read
+        return "://" in p or Path(p).is_file()
+
+    missing = [p for p in inputs if not present(p)]
     for p in missing:
         _err(f"{p}: no such file")
-    inputs = [p for p in inputs if Path(p).is_file()]
+    inputs = [p for p in inputs if present(p)]
     if not inputs:
         return EXIT_INPUT
     from .model import ModelError, resolve_device

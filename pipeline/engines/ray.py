@@ -120,8 +120,11 @@ def annotate_with_ray(inputs: list[str], out_dir: str, model_dir: str | None = N
     model_dir = str(Path(model_dir or default_model_dir()).resolve())
     threads = max(1, (os.cpu_count() or 1) // workers) if address is None else 0
     threads = threads or max(1, os.cpu_count() or 1)
-    jsonl = [str(Path(p).resolve()) for p in inputs if p.endswith((".jsonl", ".json"))]
-    texts = [str(Path(p).resolve()) for p in inputs if not p.endswith((".jsonl", ".json"))]
+    def where(p):  # local paths absolute (workers may start elsewhere), URIs as they are
+        return p if "://" in p else str(Path(p).resolve())
+
+    jsonl = [where(p) for p in inputs if p.endswith((".jsonl", ".json"))]
+    texts = [where(p) for p in inputs if not p.endswith((".jsonl", ".json"))]
     if not ray.is_initialized():
         kw = {}
         if address is None:
@@ -155,18 +158,20 @@ def annotate_with_ray(inputs: list[str], out_dir: str, model_dir: str | None = N
             compute=ray.data.ActorPoolStrategy(size=workers),
             num_gpus=1 if device.startswith("cuda") else 0).materialize()
         results.append(annotated)
+    remote_out = "://" in str(out_dir)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if not remote_out:
+        out.mkdir(parents=True, exist_ok=True)
     written = failed = 0
     errors = []
     for annotated in results:
         ok = _where(annotated, ok=True)
         written += ok.count()
-        ok.write_datasink(_line_datasink(str(out)))
+        ok.write_datasink(_line_datasink(str(out_dir) if remote_out else str(out.resolve())))
         bad = _where(annotated, ok=False).take_all()
         failed += len(bad)
         errors += [{"input": r["id"], "error": r["error"]} for r in bad]
-    if errors:
+    if errors and not remote_out:
         with open(out / "errors.jsonl", "a", encoding="utf-8") as f:
             for e in errors:
                 f.write(json.dumps(e, ensure_ascii=False) + "\n")
