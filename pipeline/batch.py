@@ -162,3 +162,127 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
         atomic_write_text(out_dir / "index.html", render_index(result.rows))
     return result
 
+
+
+# ----------------------------------------------------------------------------- JSONL archives
+
+def iter_jsonl_records(path: str, on_error: Callable[[str, str], None]) -> Iterator[tuple[str, str, dict]]:
+    """(id, text, meta) per line of a JSONL archive; a bad line is reported, not fatal.
+    Fields other than ``text`` go to ``meta`` (url, title, date ...)."""
+    try:
+        f = open(path, encoding="utf-8")
+    except OSError as exc:
+        on_error(path, f"{path}: cannot read ({exc.strerror or exc})")
+        return
+    with f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                on_error(where, f"{where}: not a JSON object")
+                continue
+            text = rec.get("text") if isinstance(rec, dict) else None
+            if not isinstance(text, str):
+                on_error(where, f"{where}: no \"text\" string")
+                continue
+            rid = str(rec.get("id", where))
+            meta = {k: v for k, v in rec.items() if k != "text"}
+            yield rid, text, {**meta, "id": rid, "source": path}
+
+
+def _done_ids(path: Path) -> set[str]:
+    """Ids of the complete lines of a JSONL output; a torn last line is cut off."""
+    done: set[str] = set()
+    if not path.exists():
+        return done
+    good = 0
+    with open(path, "rb") as f:
+        for raw in f:
+            if not raw.endswith(b"\n"):
+                break
+            try:
+                done.add(str(json.loads(raw)["meta"]["id"]))
+            except (ValueError, KeyError, TypeError):
+                break
+            good += len(raw)
+    with open(path, "r+b") as f:
+        f.truncate(good)
+    return done
+
+
+def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: bool = True,
+              quiet: bool = False, encoding: str = "auto",
+              on_error: Callable[[str], None] | None = None) -> BatchResult:
+    """Annotate text files and JSONL archives into ONE JSONL file, streaming.
+
+    Lines go to ``OUT.partial`` as documents finish (memory stays flat); when every input is
+    done it is renamed to ``OUT``. A run that is killed leaves the ``.partial`` file: the next
+    run keeps its complete lines, skips their ids and goes on. Errors: ``OUT.errors.jsonl``.
+    """
+    out_path = Path(out_path)
+    partial = out_path.with_name(out_path.name + ".partial")
+    errors_path = out_path.with_name(out_path.stem + ".errors.jsonl")
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        if resume and out_path.exists() and not partial.exists():
+            partial.write_bytes(out_path.read_bytes())  # add to a finished file: start from it
+        elif not resume:
+            partial.unlink(missing_ok=True)
+        done = _done_ids(partial) if resume else set()
+        out = open(partial, "a", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{out_path}: cannot write ({exc.strerror or exc})") from None
+    result = BatchResult(skipped=0)
+    bar = _progress(0, quiet)
+
+    def report(where: str, msg: str):
+        result.failed += 1
+        if on_error:
+            on_error(msg)
+        try:
+            with open(errors_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps({"input": where, "error": msg}, ensure_ascii=False) + "\n")
+        except OSError:
+            pass
+
+    with _StopFlag() as stop, out:
+        def records() -> Iterator[tuple[str, dict]]:
+            for path, name in inputs:
+                if path.endswith(".jsonl"):
+                    recs = iter_jsonl_records(path, report)
+                else:
+                    try:
+                        dec = read_input(path, encoding)
+                    except InputError as exc:
+                        report(path, str(exc))
+                        continue
+                    recs = iter([(name, dec.text, source_meta(path, dec.encoding, id=name))])
+                for rid, text, meta in recs:
+                    if stop.signum is not None:
+                        return
+                    if rid in done:
+                        result.skipped += 1
+                        continue
+                    yield text, meta
+
+        try:
+            for doc in annotator.annotate_stream(records()):
+                out.write(doc.to_json(indent=None) + "\n")
+                out.flush()
+                result.written += 1
+                if bar:
+                    bar.update(1)
+            out.flush()
+            os.fsync(out.fileno())
+        except OSError as exc:
+            raise OutputError(f"{partial}: cannot write ({exc.strerror or exc}); the complete lines "
+                              f"stay and a rerun goes on from them") from None
+        result.stopped_by = stop.signum
+    if bar:
+        bar.close()
+    if result.stopped_by is None:
+        os.replace(partial, out_path)
+    return result

@@ -65,13 +65,17 @@ def cmd_annotate(args) -> int:
     if not inputs:
         _err("no input files found")
         return EXIT_INPUT
-    many = len(inputs) > 1 or any(Path(i).is_dir() for i in args.inputs)
-    single_jsonl = many and args.format == "jsonl" and args.output and args.output.endswith(".jsonl") \
+    has_jsonl = any(p.endswith(".jsonl") for p, _ in inputs)
+    many = len(inputs) > 1 or has_jsonl or any(Path(i).is_dir() for i in args.inputs)
+    to_jsonl_file = args.format == "jsonl" and bool(args.output) and args.output.endswith(".jsonl") \
         and not Path(args.output).is_dir()
+    if has_jsonl and not to_jsonl_file:
+        _err("JSONL archive input needs JSONL output: --format jsonl -o FILE.jsonl")
+        return EXIT_USAGE
     if many and not args.output:
         _err("several inputs need -o DIR (or -o FILE.jsonl with --format jsonl)")
         return EXIT_USAGE
-    if many and not single_jsonl and Path(args.output).exists() and not Path(args.output).is_dir():
+    if many and not to_jsonl_file and Path(args.output).exists() and not Path(args.output).is_dir():
         _err(f"{args.output}: exists and is not a directory (several inputs need -o DIR)")
         return EXIT_USAGE
 
@@ -85,13 +89,17 @@ def cmd_annotate(args) -> int:
         _err(str(exc))
         return EXIT_MODEL
 
-    if many and not single_jsonl:
-        from .batch import OutputError, run_batch
+    if many:
+        from .batch import OutputError, run_batch, run_jsonl
 
         try:
-            res = run_batch(annotator, inputs, Path(args.output), args.format,
-                            resume=not args.overwrite, quiet=args.quiet, encoding=args.encoding,
-                            on_error=_err)
+            if to_jsonl_file:
+                res = run_jsonl(annotator, inputs, Path(args.output), resume=not args.overwrite,
+                                quiet=args.quiet, encoding=args.encoding, on_error=_err)
+            else:
+                res = run_batch(annotator, inputs, Path(args.output), args.format,
+                                resume=not args.overwrite, quiet=args.quiet, encoding=args.encoding,
+                                on_error=_err)
         except OutputError as exc:
             _err(str(exc))
             return EXIT_OUTPUT
@@ -115,20 +123,15 @@ def cmd_annotate(args) -> int:
                 continue
             yield dec.text, source_meta(path, dec.encoding)
 
-    lines = []
     try:
         for doc in annotator.annotate_stream(readable()):
             text = render(doc, args.format)
-            if single_jsonl:
-                lines.append(text)
-            elif args.output:
+            if args.output:
                 atomic_write_text(args.output, text)
             else:
                 sys.stdout.write(text)
             log.info("annotated %s: %d sentences, %d tokens, %d entities", doc.meta.get("source"),
                      len(doc.sentences), len(doc.tokens), len(doc.entities))
-        if single_jsonl and lines:
-            atomic_write_text(args.output, "".join(lines))
     except OSError as exc:
         _err(f"{args.output or '<stdout>'}: cannot write ({exc.strerror or exc})")
         return EXIT_OUTPUT

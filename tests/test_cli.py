@@ -265,3 +265,37 @@ def test_output_faults(tmp_path):
     for p in out.glob("*.json"):
         validate(json.loads(p.read_text(encoding="utf-8")))
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+@needs_model
+def test_jsonl_archive_streams_and_resumes(tmp_path):
+    """JSONL in ({"id", "text", ...} per line) -> one JSONL out; a bad line is reported; a run
+    killed with SIGKILL leaves a .partial file that the rerun completes without duplicates."""
+    base = (FIXTURES / "article.he.txt").read_text(encoding="utf-8")
+    recs = [{"id": f"a{i}", "text": base * (1 + i % 2), "url": f"https://x.il/{i}"} for i in range(30)]
+    archive = tmp_path / "archive.jsonl"
+    lines = [json.dumps(r, ensure_ascii=False) for r in recs]
+    lines.insert(5, "{broken json")
+    lines.insert(9, json.dumps({"id": "no-text"}))
+    archive.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    cmd = [sys.executable, "-m", "pipeline.cli", "annotate", str(archive), "--format", "jsonl",
+           "-o", str(out), "-q", "--batch-sentences", "8"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE)
+    partial = tmp_path / "out.jsonl.partial"
+    deadline = time.time() + 240
+    while time.time() < deadline and (not partial.exists() or partial.read_text(encoding="utf-8").count("\n") < 3):
+        time.sleep(0.2)
+    proc.kill()
+    proc.wait()
+    assert partial.exists() and not out.exists()
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=600)
+    assert r.returncode == 1  # the two bad lines
+    assert b"archive.jsonl:6: not a JSON object" in r.stderr and b'archive.jsonl:10: no "text"' in r.stderr
+    assert out.exists() and not partial.exists()
+    docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(d["meta"]["id"] for d in docs) == sorted(r["id"] for r in recs)  # each once
+    for d in docs:
+        validate(d)
+        assert d["meta"]["url"].startswith("https://x.il/")
+    assert (tmp_path / "out.errors.jsonl").exists()
