@@ -14,6 +14,7 @@ Stages:
   naive         transformers.pipeline("token-classification", aggregation_strategy="simple")
                 called once per sentence (the sentences of our segmenter), model load excluded
   inproc        Annotator.annotate_many over all documents in one process, model already loaded
+  onebyone      Annotator.annotate called per document (no cross-document batching), model loaded
   forward       our encoder's forward pass alone over the same pre-tokenised, length-sorted
                 batches hebnews uses (no pre/post-processing), model load excluded
   cold          process start to the first document written, `hebnews annotate seed -o x.json`
@@ -79,6 +80,17 @@ def stage_inproc(args, texts):
     list(ann.annotate_many([texts[-1][1]]))  # warm-up
     t0 = time.perf_counter()
     n = sum(len(d.entities) for d in ann.annotate_many(t for _, t in texts))
+    return {"seconds": time.perf_counter() - t0, "entities": n}
+
+
+def stage_onebyone(args, texts):
+    """The same documents annotated one at a time (annotate(text) per article), model loaded."""
+    from pipeline.annotator import Annotator
+
+    ann = Annotator.load(args.model, device=args.device)
+    ann.annotate(texts[-1][1])  # warm-up
+    t0 = time.perf_counter()
+    n = sum(len(ann.annotate(t).entities) for _, t in texts)
     return {"seconds": time.perf_counter() - t0, "entities": n}
 
 
@@ -159,14 +171,15 @@ def main():
     ap.add_argument("--model", default=str(ROOT / "models" / "hebnews-ner"))
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     ap.add_argument("--limit", type=int, help="only the first N HTB documents (quick runs)")
-    ap.add_argument("--stages", default="hebnews,hebnews-int8,inproc,naive,forward,cold")
+    ap.add_argument("--stages", default="hebnews,hebnews-int8,inproc,onebyone,naive,forward,cold")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     texts = load_texts(args.data_dir, args.limit)
     if args.child:
-        fn = {"naive": stage_naive, "forward": stage_forward, "inproc": stage_inproc}[args.child]
+        fn = {"naive": stage_naive, "forward": stage_forward, "inproc": stage_inproc,
+              "onebyone": stage_onebyone}[args.child]
         res = fn(args, texts)
         res["peak_rss_mb"] = self_rss_mb()
         print(json.dumps(res))
@@ -192,7 +205,7 @@ def main():
         if "cold" in stages:
             colds = [run_cli(args, [str(SEED)], str(Path(tmp) / f"seed{i}.json"), [])["seconds"] for i in range(3)]
             results["cold"] = {"seconds": min(colds), "runs": [round(c, 2) for c in colds]}
-    for st in ("inproc", "naive", "forward"):
+    for st in ("inproc", "onebyone", "naive", "forward"):
         if st in stages:
             results[st] = run_child(st, args)
 
@@ -201,7 +214,7 @@ def main():
     print(f"\nhebnews throughput · {n_docs} documents · {n_tokens} tokens · device {args.device} "
           f"({device_name}, {os.cpu_count()} cores, torch {torch.__version__} threads {torch.get_num_threads()})")
     print(f"{'stage':14} {'seconds':>9} {'tokens/s':>10} {'articles/s':>11} {'peak RSS MB':>12}")
-    for st in ("hebnews", "hebnews-int8", "inproc", "naive", "forward"):
+    for st in ("hebnews", "hebnews-int8", "inproc", "onebyone", "naive", "forward"):
         if st in results:
             r = results[st]
             r["tokens_per_s"] = n_tokens / r["seconds"]
@@ -216,6 +229,8 @@ def main():
         ratios["hebnews_vs_naive_speedup"] = results["hebnews"]["tokens_per_s"] / results["naive"]["tokens_per_s"]
     if "hebnews" in results and "forward" in results:
         ratios["hebnews_time_vs_forward"] = results["hebnews"]["seconds"] / results["forward"]["seconds"]
+    if "inproc" in results and "onebyone" in results:
+        ratios["batch_vs_onebyone_speedup"] = results["onebyone"]["seconds"] / results["inproc"]["seconds"]
     if "inproc" in results and "forward" in results:
         ratios["inproc_time_vs_forward"] = results["inproc"]["seconds"] / results["forward"]["seconds"]
     if "hebnews-int8" in results and "naive" in results:
