@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .document import SCHEMA_ID
-from .readers import InputError, read_input, source_meta
+from .readers import InputError, read_document
 from .writers import SUFFIX, atomic_write_text, render
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def _progress(total: int, quiet: bool):
 
 def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str = "json",
               resume: bool = True, quiet: bool = False, encoding: str = "auto",
-              on_error: Callable[[str], None] | None = None) -> BatchResult:
+              on_error: Callable[[str], None] | None = None, input_format: str = "auto") -> BatchResult:
     """Annotate ``(path, name)`` inputs into ``out_dir/<name><suffix>``."""
     out_dir = Path(out_dir)
     try:
@@ -133,11 +133,11 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
                         bar.update(1)
                     continue
                 try:
-                    dec = read_input(path, encoding)
+                    text, meta = read_document(path, encoding, input_format)
                 except InputError as exc:
                     report(path, str(exc))
                     continue
-                yield dec.text, source_meta(path, dec.encoding, _name=name)
+                yield text, {**meta, "_name": name}
 
         for doc in annotator.annotate_stream(records()):
             name = doc.meta.pop("_name")
@@ -215,7 +215,7 @@ def _done_ids(path: Path) -> set[str]:
 
 def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: bool = True,
               quiet: bool = False, encoding: str = "auto",
-              on_error: Callable[[str], None] | None = None) -> BatchResult:
+              on_error: Callable[[str], None] | None = None, input_format: str = "auto") -> BatchResult:
     """Annotate text files and JSONL archives into ONE JSONL file, streaming.
 
     Lines go to ``OUT.partial`` as documents finish (memory stays flat); when every input is
@@ -255,11 +255,11 @@ def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: 
                     recs = iter_jsonl_records(path, report)
                 else:
                     try:
-                        dec = read_input(path, encoding)
+                        text, meta = read_document(path, encoding, input_format)
                     except InputError as exc:
                         report(path, str(exc))
                         continue
-                    recs = iter([(name, dec.text, source_meta(path, dec.encoding, id=name))])
+                    recs = iter([(name, text, {**meta, "id": name})])
                 for rid, text, meta in recs:
                     if stop.signum is not None:
                         return

@@ -56,7 +56,7 @@ def expand_inputs(inputs: list[str], pattern: str) -> list[tuple[str, str]]:
 
 
 def cmd_annotate(args) -> int:
-    from .readers import InputError, read_input, source_meta
+    from .readers import InputError, read_document
     from .writers import atomic_write_text, render
 
     if args.engine == "ray":
@@ -95,11 +95,12 @@ def cmd_annotate(args) -> int:
         try:
             if to_jsonl_file:
                 res = run_jsonl(annotator, inputs, Path(args.output), resume=not args.overwrite,
-                                quiet=args.quiet, encoding=args.encoding, on_error=_err)
+                                quiet=args.quiet, encoding=args.encoding, on_error=_err,
+                                input_format=args.input_format)
             else:
                 res = run_batch(annotator, inputs, Path(args.output), args.format,
                                 resume=not args.overwrite, quiet=args.quiet, encoding=args.encoding,
-                                on_error=_err)
+                                on_error=_err, input_format=args.input_format)
         except OutputError as exc:
             _err(str(exc))
             return EXIT_OUTPUT
@@ -116,12 +117,12 @@ def cmd_annotate(args) -> int:
         nonlocal failed
         for path, name in inputs:
             try:
-                dec = read_input(path, args.encoding)
+                text, meta = read_document(path, args.encoding, args.input_format)
             except InputError as exc:
                 _err(str(exc))
                 failed += 1
                 continue
-            yield dec.text, source_meta(path, dec.encoding)
+            yield text, meta
 
     try:
         for doc in annotator.annotate_stream(readable()):
@@ -377,6 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--encoding", default="auto",
                    help="input encoding; auto (default): UTF-8, a BOM, or Hebrew text in UTF-16, "
                    "windows-1255 or ISO-8859-8 (detected and checked)")
+    a.add_argument("--input-format", choices=("auto", "text", "html"), default="auto",
+                   help="auto (default): HTML pages are detected and their main text extracted "
+                   "(trafilatura); text: take the input as it is; html: always extract")
     a.add_argument("--quantize", choices=("none", "int8"), default="none",
                    help="int8: dynamic int8 quantisation on CPU (faster; see the model card for its F1 cost)")
     a.add_argument("--batch-sentences", type=int, default=2048, metavar="N",

@@ -132,3 +132,41 @@ def source_meta(path: str, encoding: str, **extra) -> dict:
     if encoding != "utf-8":
         meta["encoding"] = encoding
     return meta
+
+
+_HTML_START = re.compile(r"\A\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_TAGS = re.compile(r"</?(p|div|span|a|br|h[1-6]|article|section|li|table)\b[^>]*>", re.I)
+
+
+def looks_like_html(text: str) -> bool:
+    """An HTML document, or text that is mostly markup."""
+    if _HTML_START.match(text[:2000]):
+        return True
+    head = text[:20000]
+    return len(_HTML_TAGS.findall(head)) >= 5 and head.count("<") > len(head) / 200
+
+
+def html_document_text(html: str, name: str) -> tuple[str, dict]:
+    """Main text of an HTML page (trafilatura; all visible text when it finds no article)."""
+    from .feeds import extract_page, html_to_text
+
+    page = extract_page(html.encode("utf-8"), name)
+    if page:
+        meta = {k: v for k, v in (("title", page["title"]), ("author", page["author"]),
+                                  ("published", page["date"])) if v}
+        return page["text"], {"input_format": "html", **meta}
+    body = re.sub(r"(?is)<(script|style|noscript)\b.*?</\1>", " ", html)
+    text = html_to_text(body)
+    if not text.strip():
+        raise InputError(f"{name}: HTML page without text")
+    return text, {"input_format": "html"}
+
+
+def read_document(path: str, encoding: str = "auto", input_format: str = "auto") -> tuple[str, dict]:
+    """Text to annotate and the ``meta`` that says where it came from (HTML is extracted)."""
+    dec = read_input(path, encoding)
+    name = "<stdin>" if path == "-" else path
+    if input_format == "html" or (input_format == "auto" and looks_like_html(dec.text)):
+        text, extra = html_document_text(dec.text, name)
+        return text, {**source_meta(path, dec.encoding), **extra}
+    return dec.text, source_meta(path, dec.encoding)

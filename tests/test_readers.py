@@ -52,3 +52,24 @@ def test_forced_encoding():
 
 def test_hebrew_check():
     assert is_hebrew_text(HEB) and not is_hebrew_text("Hello") and not is_hebrew_text("שלום\x01")
+
+
+def test_html_input_is_detected_and_extracted(tmp_path):
+    from pipeline.readers import looks_like_html, read_document
+
+    body = ("<p>נשיא רוסיה ולדימיר פוטין נחת הערב באלסקה לפגישה עם נשיא ארצות הברית.</p>"
+            "<p>לדברי הקרמלין, השיחות יימשכו כשש שעות ובסיומן תתקיים מסיבת עיתונאים משותפת.</p>")
+    page = (f"<!DOCTYPE html><html><head><meta charset='windows-1255'><title>פסגה</title>"
+            f"<script>var x = '<p>לא טקסט</p>';</script></head><body><nav>ראשי | חדשות</nav>"
+            f"<article><h1>פוטין נחת באלסקה</h1>{body}</article><footer>כל הזכויות שמורות</footer></body></html>")
+    p = tmp_path / "a.html"
+    p.write_bytes(page.encode("cp1255"))
+    text, meta = read_document(str(p))
+    assert "ולדימיר פוטין נחת הערב באלסקה" in text and "var x" not in text and "<p>" not in text
+    assert meta["input_format"] == "html" and meta["encoding"] == "windows-1255"
+    assert looks_like_html(page) and not looks_like_html("פוטין אמר כי x<y וגם y>z.")
+    plain = tmp_path / "b.txt"
+    plain.write_text("מחיר < 5 ש\"ח > 3", encoding="utf-8")
+    assert read_document(str(plain)) == ("מחיר < 5 ש\"ח > 3", {"source": str(plain)})
+    forced, _ = read_document(str(p), input_format="text")
+    assert forced.startswith("<!DOCTYPE html>")
