@@ -317,6 +317,9 @@ def cmd_feed(args) -> int:
     log.info("feed run: %s", stats_line(stats))
     if not args.quiet:
         print(stats_line(stats))
+    if stats.stopped_by is not None:
+        _err(f"stopped by signal {stats.stopped_by} after {len(stats.written)} items; the next run goes on")
+        return 128 + stats.stopped_by
     return EXIT_INPUT if stats.failed else EXIT_OK
 
 

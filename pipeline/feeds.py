@@ -64,6 +64,7 @@ class FeedStats:
     items_failed: int = 0
     pages_fetched: int = 0
     page_fallbacks: int = 0
+    stopped_by: int | None = None  # SIGTERM/SIGINT: the items in progress were finished first
     written: list[str] = field(default_factory=list)
 
     @property
@@ -272,7 +273,9 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
     out_dir.mkdir(parents=True, exist_ok=True)
     state_path = Path(state_path) if state_path else out_dir / ".hebnews-feeds.sqlite"
     stats = FeedStats()
-    with run_lock(state_path.with_name(state_path.name + ".lock")):
+    from .batch import _StopFlag
+
+    with run_lock(state_path.with_name(state_path.name + ".lock")), _StopFlag() as stop:
         state = State(state_path)
         try:
             todo: list[tuple[Item, bool]] = []
@@ -301,6 +304,8 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
 
             def records() -> Iterator[tuple[str, dict]]:
                 for it, updated in todo:
+                    if stop.signum is not None:  # SIGTERM: no new item; finish those in progress
+                        return
                     page = None
                     if fetch_pages and it.link and is_url(it.link):
                         try:
@@ -340,6 +345,7 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
                     stats.items_updated += 1
                 else:
                     stats.items_new += 1
+            stats.stopped_by = stop.signum
         finally:
             state.close()
     return stats

@@ -195,3 +195,55 @@ def test_feed_cli_and_local_files(paragraphs, tmp_path):
 
 def test_html_to_text():
     assert html_to_text("<p>שלום &amp; <b>עולם</b></p><p>שורה</p>") == "שלום & עולם\nשורה"
+
+
+@pytest.mark.parametrize("sig", ["KILL", "TERM"])
+def test_feed_run_killed_then_rerun(paragraphs, tmp_path, sig):
+    """kill -9 / SIGTERM in the middle of a feed run, then a rerun: every item has exactly one
+    valid output, the state knows all of them, and a third run writes nothing."""
+    import signal as _signal
+
+    items = [(f"{paragraphs[i % 5]['title']} #{i}", f"/item/{i}.html", paragraphs[i % 5]["context"])
+             for i in range(24)]
+    feed = tmp_path / "big.xml"
+    feed.write_text(rss("http://127.0.0.1:9", items), encoding="utf-8")
+    out = tmp_path / "o"
+    cmd = [sys.executable, "-m", "pipeline.cli", "feed", str(feed), "-o", str(out), "--no-pages", "-q"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE)
+    deadline = time.time() + 240
+    while time.time() < deadline and len(list(out.glob("*.json"))) < 1:
+        time.sleep(0.1)
+    proc.send_signal(getattr(_signal, f"SIG{sig}"))
+    _, err = proc.communicate(timeout=240)
+    if sig == "TERM":
+        assert proc.returncode == 128 + _signal.SIGTERM and b"the next run goes on" in err
+    first = len(list(out.glob("*.json")))
+    assert first >= 1
+    r = subprocess.run(cmd[:-1], cwd=ROOT, capture_output=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    outs = list(out.glob("*.json"))
+    assert len(outs) == 24
+    for p in outs:
+        validate(json.loads(p.read_text(encoding="utf-8")))
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.suffix == ".tmp"]
+    r = subprocess.run(cmd[:-1], cwd=ROOT, capture_output=True, timeout=600)
+    assert json.loads(r.stdout.decode().strip().splitlines()[-1])["written"] == 0
+
+
+def test_feed_run_on_a_full_disk(paragraphs, tmp_path):
+    import resource
+
+    items = [(f"כותרת {i}", f"/i/{i}.html", paragraphs[i % 5]["context"] * (1 if i < 2 else 30)) for i in range(5)]
+    feed = tmp_path / "f.xml"
+    feed.write_text(rss("http://127.0.0.1:9", items), encoding="utf-8")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (400_000, 400_000))
+
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "feed", str(feed), "-o", str(tmp_path / "o"),
+                        "--no-pages", "--state", str(tmp_path / "state.sqlite")],
+                       cwd=ROOT, capture_output=True, timeout=300, preexec_fn=limit)
+    assert r.returncode == 5, r.stderr[-2000:]
+    assert len(r.stderr.decode().strip().splitlines()) == 1 and b"File too large" in r.stderr
+    for p in (tmp_path / "o").glob("*.json"):
+        validate(json.loads(p.read_text(encoding="utf-8")))
