@@ -95,7 +95,6 @@ def stage_onebyone(args, texts):
 
 
 def stage_forward(args, texts):
-    import numpy as np
     import torch
 
     from pipeline.annotator import Annotator
@@ -111,14 +110,7 @@ def stage_forward(args, texts):
              if b > a]
     batches = []
     for batch in clf._batches(items):
-        width = max(len(items[i][2]) for i in batch) + 2
-        ids = np.full((len(batch), width), clf.pad_id, dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for r, i in enumerate(batch):
-            seq = items[i][2]
-            ids[r, 0], ids[r, len(seq) + 1] = clf.cls_id, clf.sep_id
-            ids[r, 1:len(seq) + 1] = seq
-            mask[r, :len(seq) + 2] = 1
+        ids, mask = clf.pad([items[i][2] for i in batch])
         batches.append((torch.from_numpy(ids).to(clf.device), torch.from_numpy(mask).to(clf.device)))
     with torch.inference_mode():
         clf.model(input_ids=batches[0][0], attention_mask=batches[0][1])  # warm-up

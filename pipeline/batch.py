@@ -82,6 +82,20 @@ class _StopFlag:
         return False
 
 
+def _record_error(result: BatchResult, errors_path: Path, where: str, msg: str,
+                  on_error: Callable[[str], None] | None) -> None:
+    """Count a failed input, tell the caller, and append it to the errors JSONL file."""
+    result.failed += 1
+    if on_error:
+        on_error(msg)
+    try:
+        with open(errors_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"input": where, "error": msg,
+                                "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        log.warning("cannot append to %s: %s", errors_path, exc.strerror or exc)
+
+
 def _progress(total: int, quiet: bool):
     if quiet or not sys.stderr.isatty():
         return None
@@ -109,15 +123,7 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
     bar = _progress(len(inputs), quiet)
 
     def report(path: str, msg: str):
-        result.failed += 1
-        if on_error:
-            on_error(msg)
-        try:
-            with open(errors_path, "a", encoding="utf-8") as f:
-                f.write(json.dumps({"input": path, "error": msg,
-                                    "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, ensure_ascii=False) + "\n")
-        except OSError as exc:
-            log.warning("cannot append to %s: %s", errors_path, exc.strerror or exc)
+        _record_error(result, errors_path, path, msg, on_error)
         if bar:
             bar.update(1)
 
@@ -239,14 +245,7 @@ def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: 
     bar = _progress(0, quiet)
 
     def report(where: str, msg: str):
-        result.failed += 1
-        if on_error:
-            on_error(msg)
-        try:
-            with open(errors_path, "a", encoding="utf-8") as f:
-                f.write(json.dumps({"input": where, "error": msg}, ensure_ascii=False) + "\n")
-        except OSError:
-            pass
+        _record_error(result, errors_path, where, msg, on_error)
 
     with _StopFlag() as stop, out:
         def records() -> Iterator[tuple[str, dict]]:

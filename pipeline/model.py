@@ -140,6 +140,18 @@ class TokenClassifier:
         if batch:
             yield batch
 
+    def pad(self, seqs: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """<s> seq </s> rows padded to the longest: input ids and attention mask."""
+        width = max(len(s) for s in seqs) + 2
+        ids = np.full((len(seqs), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(seqs), width), dtype=np.int64)
+        for r, seq in enumerate(seqs):
+            ids[r, 0] = self.cls_id
+            ids[r, 1:len(seq) + 1] = seq
+            ids[r, len(seq) + 1] = self.sep_id
+            mask[r, :len(seq) + 2] = 1
+        return ids, mask
+
     def logprobs(self, sentences: list[list[str]]) -> list[np.ndarray]:
         """(n_words, n_labels) log-probabilities per sentence."""
         torch = self._torch
@@ -154,15 +166,7 @@ class TokenClassifier:
                     items.append((si, a, enc.ids[a:b]))
         with torch.inference_mode():
             for batch in self._batches(items):
-                width = max(len(items[i][2]) for i in batch) + 2
-                ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
-                mask = np.zeros((len(batch), width), dtype=np.int64)
-                for r, i in enumerate(batch):
-                    seq = items[i][2]
-                    ids[r, 0] = self.cls_id
-                    ids[r, 1:len(seq) + 1] = seq
-                    ids[r, len(seq) + 1] = self.sep_id
-                    mask[r, :len(seq) + 2] = 1
+                ids, mask = self.pad([items[i][2] for i in batch])
                 out = self.model(input_ids=torch.from_numpy(ids).to(self.device),
                                  attention_mask=torch.from_numpy(mask).to(self.device))
                 lp = torch.log_softmax(out.logits.float(), dim=-1).cpu().numpy()
