@@ -24,20 +24,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--model", default=str(ROOT / "models" / "hebnews-ner"))
-    ap.add_argument("--size", type=int, default=1_000_000, help="characters (1,000,000)")
+    ap.add_argument("--size", type=int, default=1 << 20, help="UTF-8 bytes of text (1 MiB)")
     args = ap.parse_args()
 
     from pipeline import Annotator
     from pipeline.document import validate
     from pipeline.train.corpora import htb_documents
 
+    docs = [d.text for d in htb_documents(args.data_dir)]
     parts, n = [], 0
-    for d in htb_documents(args.data_dir):
-        parts.append(d.text)
-        n += len(d.text) + 2
-        if n >= args.size:
-            break
-    article = "\n\n".join(parts)[: args.size]
+    while n < args.size:  # whole documents, cycling through the corpus if it is smaller
+        t = docs[len(parts) % len(docs)]
+        parts.append(t)
+        n += len(t.encode("utf-8")) + 2
+    article = "\n\n".join(parts)
     words = re.sub(r"[^\w\s\"'-]", " ", article).split()
     sentence = " ".join(words[:5000])
 
@@ -47,7 +47,7 @@ def main():
         doc = ann.annotate(text).to_dict()
         secs = time.perf_counter() - t0
         validate(doc)  # schema + text[start:end] == span everywhere
-        print(f"{name}: {len(text):,} chars, {len(doc['sentences']):,} sentences, {len(doc['tokens']):,} "
+        print(f"{name}: {len(text.encode('utf-8')):,} bytes, {len(text):,} chars, {len(doc['sentences']):,} sentences, {len(doc['tokens']):,} "
               f"tokens, {len(doc['entities']):,} entities, {secs:.1f} s, "
               f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

