@@ -1,4 +1,6 @@
-"""Annotator: the stages wired together. text -> normalise -> segment -> encoder -> entities.
+"""Annotator: the stages wired together.
+
+text -> normalise -> segment -> encoder -> entities -> clusters -> quotes (speaker, cue).
 
     from pipeline import Annotator
     doc = Annotator.load().annotate("נשיא ארצות הברית דונלד טראמפ נפגש עם ולדימיר פוטין באלסקה.")
@@ -18,9 +20,12 @@ import numpy as np
 from . import __version__
 from .document import Document, Entity, SentenceSpan, TokenSpan
 from .model import ModelError, TokenClassifier
+from .clusters import cluster_entities
 from .ner import BiosDecoder, tag_spans
 from .normalize import NormalizedText, normalize
 from .prefixes import PrefixStripper
+from .quote_head import QuoteTagger, token_features
+from .quotes import Candidate, find_candidates, tag_quotes
 from .segment import Sentence, Token, segment
 
 log = logging.getLogger(__name__)
@@ -43,12 +48,14 @@ class _Prepared:
     sentences: list[Sentence]
     tokens: list[Token]
     meta: dict
+    candidates: list[Candidate]
 
 
 class Annotator:
     def __init__(self, classifier: TokenClassifier, prefixes: PrefixStripper, model_name: str,
-                 batch_sentences: int = 2048):
+                 batch_sentences: int = 2048, quote_tagger: QuoteTagger | None = None):
         self.classifier = classifier
+        self.quote_tagger = quote_tagger
         self.prefixes = prefixes
         self.decoder = BiosDecoder(classifier.labels)
         self.model_name = model_name
@@ -62,7 +69,7 @@ class Annotator:
         other keywords go to :class:`TokenClassifier` (max_length, stride, batch_tokens)."""
         path = Path(model_dir) if model_dir else default_model_dir()
         clf = TokenClassifier.load(path, device=device, **kw)
-        return cls(clf, PrefixStripper.load(path), path.name, batch_sentences)
+        return cls(clf, PrefixStripper.load(path), path.name, batch_sentences, QuoteTagger.load(path))
 
     # ------------------------------------------------------------------ stages
     @staticmethod
@@ -71,7 +78,25 @@ class Annotator:
             raise TypeError(f"annotate() needs str, got {type(text).__name__}")
         nt = normalize(text)
         sentences, tokens = segment(nt)
-        return _Prepared(nt, sentences, tokens, dict(meta or {}))
+        return _Prepared(nt, sentences, tokens, dict(meta or {}), find_candidates(nt.text))
+
+    @staticmethod
+    def _vector_sentences(prep: _Prepared) -> list[bool]:
+        """Sentences whose word vectors the quote head reads: around every candidate."""
+        want = [False] * len(prep.sentences)
+        if not prep.candidates or not prep.tokens:
+            return want
+        import bisect
+
+        starts = [s.start for s in prep.sentences]
+        for c in prep.candidates:
+            a = prep.nt.to_original(c.open, c.open + 1)[0]
+            b = prep.nt.to_original(c.close, c.close + 1)[0]
+            s0 = max(0, bisect.bisect_right(starts, a) - 2)
+            s1 = min(len(want), bisect.bisect_right(starts, b) + 1)
+            for k in range(s0, s1):
+                want[k] = True
+        return want
 
     def _entities(self, prep: _Prepared, logprobs: list[np.ndarray]) -> list[Entity]:
         found = []  # (first token index, last token index + 1, label, score)
@@ -94,14 +119,29 @@ class Annotator:
                                    label, round(score, 4), first.start))
         return entities
 
-    def _finish(self, prep: _Prepared, logprobs: list[np.ndarray]) -> Document:
+    def _finish(self, prep: _Prepared, logprobs: list[np.ndarray],
+                vectors: list[np.ndarray | None] | None = None) -> Document:
         meta = {"source": None, **prep.meta, "model": self.model_name, "version": __version__}
+        entities = self._entities(prep, logprobs)
+        clusters, cluster_of = cluster_entities(entities)
+        for e in entities:
+            e.cluster = cluster_of.get(e.id)
+        quotes = []
+        if self.quote_tagger is not None and prep.candidates and vectors is not None:
+            dim = self.quote_tagger.cfg.dim
+            rows = [v if v is not None else np.zeros((s.last - s.first, dim), dtype=np.float16)
+                    for s, v in zip(prep.sentences, vectors)]
+            feats = token_features(self.classifier.labels, np.concatenate(logprobs))
+            quotes = tag_quotes(prep.nt, prep.tokens, prep.sentences, np.concatenate(rows), feats,
+                                self.quote_tagger, entities, cluster_of, clusters, self.prefixes, prep.candidates)
         return Document(
             text=prep.nt.original,
             meta=meta,
             sentences=[SentenceSpan(s.start, s.end) for s in prep.sentences],
             tokens=[TokenSpan(t.start, t.end, t.text, t.sentence) for t in prep.tokens],
-            entities=self._entities(prep, logprobs),
+            entities=entities,
+            quotes=quotes,
+            clusters=[c.to_dict() for c in clusters],
         )
 
     # ------------------------------------------------------------------ API
@@ -139,11 +179,15 @@ class Annotator:
 
     def _run(self, preps: list[_Prepared]) -> Iterator[Document]:
         words = [[t.norm for t in p.tokens[s.first:s.last]] for p in preps for s in p.sentences]
-        logprobs = self.classifier.logprobs(words)
+        if self.quote_tagger is not None:
+            want = [w for p in preps for w in self._vector_sentences(p)]
+            logprobs, vectors = self.classifier.run(words, want, tuple(self.quote_tagger.cfg.layers))
+        else:
+            logprobs, vectors = self.classifier.logprobs(words), [None] * len(words)
         k = 0
         for p in preps:
             n = len(p.sentences)
-            yield self._finish(p, logprobs[k:k + n])
+            yield self._finish(p, logprobs[k:k + n], vectors[k:k + n])
             k += n
 
 

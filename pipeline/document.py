@@ -39,6 +39,7 @@ class Entity:
     # the whole token span before the clitic prefix was stripped (for researchers and
     # for token-level evaluation); equal to start when there is no prefix
     token_start: int | None = None
+    cluster: str | None = None  # id of the entity's cluster in Document.clusters
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Document:
     tokens: list[TokenSpan] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     quotes: list[dict] = field(default_factory=list)
+    clusters: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -59,6 +61,7 @@ class Document:
             "tokens": [asdict(t) for t in self.tokens],
             "entities": [{k: v for k, v in asdict(e).items() if v is not None} for e in self.entities],
             "quotes": list(self.quotes),
+            "clusters": list(self.clusters),
         }
 
     def to_json(self, indent: int | None = 1) -> str:
@@ -75,6 +78,7 @@ class Document:
             tokens=[TokenSpan(**t) for t in data.get("tokens", [])],
             entities=[Entity(**e) for e in data.get("entities", [])],
             quotes=list(data.get("quotes", [])),
+            clusters=list(data.get("clusters", [])),
         )
 
     @classmethod
@@ -97,13 +101,33 @@ def check_offsets(data: dict) -> None:
     """Every span's ``text[start:end]`` equals its text; spans lie inside the document."""
     text = data["text"]
     n = len(text)
-    for layer in ("sentences", "tokens", "entities"):
+    def check(layer: str, item: dict) -> None:
+        s, e = item["start"], item["end"]
+        if not (0 <= s <= e <= n):
+            raise OffsetError(f"{layer}: span [{s}, {e}) outside the text (length {n})")
+        if "text" in item and text[s:e] != item["text"]:
+            raise OffsetError(f"{layer}: text[{s}:{e}]={text[s:e]!r} but span says {item['text']!r}")
+
+    for layer in ("sentences", "tokens", "entities", "quotes"):
         for item in data.get(layer, []):
-            s, e = item["start"], item["end"]
-            if not (0 <= s <= e <= n):
-                raise OffsetError(f"{layer}: span [{s}, {e}) outside the text (length {n})")
-            if "text" in item and text[s:e] != item["text"]:
-                raise OffsetError(f"{layer}: text[{s}:{e}]={text[s:e]!r} but span says {item['text']!r}")
+            check(layer, item)
+    for q in data.get("quotes", []):
+        if q.get("cue"):
+            check("quotes.cue", q["cue"])
+        if q.get("speaker") and q["speaker"].get("mention"):
+            check("quotes.speaker.mention", q["speaker"]["mention"])
+    ids = {e["id"] for e in data.get("entities", [])}
+    cids = {c["id"] for c in data.get("clusters", [])}
+    for e in data.get("entities", []):
+        if "cluster" in e and e["cluster"] not in cids:
+            raise OffsetError(f"entities: {e['id']} points at unknown cluster {e['cluster']!r}")
+    for c in data.get("clusters", []):
+        if not set(c["mentions"]) <= ids:
+            raise OffsetError(f"clusters: {c['id']} lists unknown entities")
+    for q in data.get("quotes", []):
+        sp = q.get("speaker")
+        if sp and sp.get("entity") is not None and sp["entity"] not in ids:
+            raise OffsetError(f"quotes: {q['id']} speaker points at unknown entity {sp['entity']!r}")
 
 
 def validate(data: dict) -> None:

@@ -33,11 +33,14 @@ def encode_words(tokenizer, sentences: list[list[str]]) -> list[Encoded]:
     """Sub-word ids and first-sub-word positions for pre-tokenised sentences (one Rust call)."""
     if not sentences:
         return []
-    encs = tokenizer(sentences, is_split_into_words=True, add_special_tokens=False, verbose=False)
+    if hasattr(tokenizer, "encode_pretokenized"):  # pipeline.encoder.WordTokenizer
+        pairs = tokenizer.encode_pretokenized(sentences)
+    else:  # a transformers tokenizer
+        encs = tokenizer(sentences, is_split_into_words=True, add_special_tokens=False, verbose=False)
+        pairs = [(encs["input_ids"][i], encs.word_ids(i)) for i in range(len(sentences))]
     out = []
-    for i, words in enumerate(sentences):
-        ids = encs["input_ids"][i]
-        wids = np.array([-1 if w is None else w for w in encs.word_ids(i)], dtype=np.int64)
+    for words, (ids, word_ids) in zip(sentences, pairs):
+        wids = np.array([-1 if w is None else w for w in word_ids], dtype=np.int64)
         first = np.full(len(words), -1, dtype=np.int64)
         if len(wids):
             is_first = np.ones(len(wids), dtype=bool)
@@ -95,8 +98,12 @@ class TokenClassifier:
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "auto", quantize: str | None = None,
-             **kw) -> "TokenClassifier":
-        """``quantize="int8"``: dynamic int8 quantisation of the Linear layers (CPU only)."""
+             backend: str = "auto", **kw) -> "TokenClassifier":
+        """``quantize="int8"``: dynamic int8 quantisation of the Linear layers (CPU only).
+        ``backend``: ``lite`` (our lean BERT runtime, :mod:`pipeline.encoder`; no transformers
+        import), ``transformers``, or ``auto`` (lite when the folder is a BERT token classifier)."""
+        if backend not in ("auto", "lite", "transformers"):
+            raise ModelError(f"unknown backend {backend!r} (expected auto, lite or transformers)")
         dev = resolve_device(device)
         if quantize not in (None, "none", "int8"):
             raise ModelError(f"unknown quantisation {quantize!r} (expected none or int8)")
@@ -109,20 +116,36 @@ class TokenClassifier:
             if not (path / need).is_file():
                 raise ModelError(f"model folder {path} is incomplete: no {need}")
         import torch
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        from . import encoder
+
+        dtype = torch.float16 if dev.type == "cuda" else torch.float32
         try:
-            tok = AutoTokenizer.from_pretrained(path)
-            dtype = torch.float16 if dev.type == "cuda" else torch.float32
-            model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype).to(dev)
-        except (OSError, ValueError, json.JSONDecodeError, RuntimeError) as exc:
+            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+            if backend == "auto":
+                backend = "lite" if encoder.supports(config) and (path / "model.safetensors").is_file() \
+                    else "transformers"
+            if backend == "lite":
+                if not encoder.supports(config):
+                    raise ModelError(f"the lite backend runs {', '.join(encoder.SUPPORTED)} only; "
+                                     f"{path} is {config.get('architectures')}")
+                tok = encoder.WordTokenizer(path)
+                model = encoder.load_model(path, dtype, dev)
+            else:
+                from transformers import AutoModelForTokenClassification, AutoTokenizer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+                tok = AutoTokenizer.from_pretrained(path)
+                model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype).to(dev)
+        except Exception as exc:  # noqa: BLE001 - any failure to read the folder is a ModelError
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"cannot load model from {path}: {first}") from exc
         if quantize == "int8":
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        return cls(model, tok, dev, **kw)
+        clf = cls(model, tok, dev, **kw)
+        clf.backend = backend
+        return clf
 
     def _batches(self, items: list[tuple[int, int, list[int]]]):
         """Group (key, offset, ids) windows, sorted by length, under the token budget."""
@@ -154,10 +177,22 @@ class TokenClassifier:
 
     def logprobs(self, sentences: list[list[str]]) -> list[np.ndarray]:
         """(n_words, n_labels) log-probabilities per sentence."""
+        return self.run(sentences)[0]
+
+    def run(self, sentences: list[list[str]], want_vectors: list[bool] | None = None,
+            layers: tuple[int, ...] = ()) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+        """Log-probabilities per sentence and, for the sentences flagged in ``want_vectors``,
+        word vectors: the hidden states of ``layers`` (0 = embeddings) at each word's first
+        sub-word, concatenated, float16, (n_words, len(layers) * hidden). One forward pass
+        serves both; a word scored by several windows takes the most central one."""
         torch = self._torch
         encoded = encode_words(self.tokenizer, sentences)
         n_labels = len(self.labels)
+        want = want_vectors if (want_vectors is not None and layers) else [False] * len(encoded)
+        width = self.model.config.hidden_size * len(layers)
         sub_scores = [np.zeros((len(e.ids), n_labels), dtype=np.float32) for e in encoded]
+        sub_vecs = [np.zeros((len(e.ids), width), dtype=np.float16) if w else None
+                    for e, w in zip(encoded, want)]
         sub_best = [np.full(len(e.ids), -1.0, dtype=np.float32) for e in encoded]
         items: list[tuple[int, int, list[int]]] = []
         for si, enc in enumerate(encoded):
@@ -167,9 +202,13 @@ class TokenClassifier:
         with torch.inference_mode():
             for batch in self._batches(items):
                 ids, mask = self.pad([items[i][2] for i in batch])
+                hidden = any(want[items[i][0]] for i in batch)
                 out = self.model(input_ids=torch.from_numpy(ids).to(self.device),
-                                 attention_mask=torch.from_numpy(mask).to(self.device))
+                                 attention_mask=torch.from_numpy(mask).to(self.device),
+                                 output_hidden_states=hidden)
                 lp = torch.log_softmax(out.logits.float(), dim=-1).cpu().numpy()
+                hs = (torch.cat([out.hidden_states[k] for k in layers], dim=-1).to(torch.float16).cpu().numpy()
+                      if hidden else None)
                 for r, i in enumerate(batch):
                     si, a, seq = items[i]
                     n = len(seq)
@@ -182,13 +221,22 @@ class TokenClassifier:
                         centrality = np.maximum(centrality, pos)  # no right edge
                     better = centrality > sub_best[si][a:a + n]
                     sub_scores[si][a:a + n][better] = lp[r, 1:n + 1][better]
+                    if sub_vecs[si] is not None:
+                        sub_vecs[si][a:a + n][better] = hs[r, 1:n + 1][better]
                     sub_best[si][a:a + n][better] = centrality[better]
         result = []
+        vectors: list[np.ndarray | None] = []
         o_index = self.labels.index("O")
-        for enc, scores in zip(encoded, sub_scores):
+        for enc, scores, vecs in zip(encoded, sub_scores, sub_vecs):
             word = np.full((len(enc.first), n_labels), -30.0, dtype=np.float32)
             word[:, o_index] = 0.0  # a word with no sub-word (only dropped characters) is O
             has = enc.first >= 0
             word[has] = scores[enc.first[has]]
             result.append(word)
-        return result
+            if vecs is None:
+                vectors.append(None)
+            else:
+                wv = np.zeros((len(enc.first), width), dtype=np.float16)
+                wv[has] = vecs[enc.first[has]]
+                vectors.append(wv)
+        return result, vectors

@@ -71,8 +71,10 @@ class PrefixStripper:
                 return len(p)
         f_full = self.freq.get(token, 0)
         for p in cands:
-            f_rest = self.freq.get(token[len(p):], 0)
-            if f_rest >= 2 and f_rest > self.min_ratio * f_full:
+            rest = token[len(p):]
+            f_rest = self.freq.get(rest, 0)
+            # counts alone do not make a two-letter remainder a word (ולרי is not ול + רי)
+            if len(rest) >= 3 and f_rest >= 2 and f_rest > self.min_ratio * f_full:
                 return len(p)
         if self.freq and f_full == 0:
             # an unseen word (a new foreign name): a ב before it is more often

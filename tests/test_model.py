@@ -82,3 +82,35 @@ def test_model_folder_loads_with_plain_transformers():
     ner = pipeline("token-classification", model=model, tokenizer=tok, device="cpu")
     out = ner("נשיא רוסיה ולדימיר פוטין נפגש עם דונלד טראמפ באלסקה.")
     assert any(o["entity"].endswith("PER") for o in out)
+
+
+def test_lite_backend_equals_transformers(clf):
+    """Our lean BERT runtime gives the transformers model's scores and word vectors."""
+    hf = TokenClassifier.load(MODEL_DIR, device="cpu", backend="transformers")
+    assert clf.backend == "lite" and hf.backend == "transformers"
+    text = open(MODEL_DIR.parent.parent / "tests" / "fixtures" / "article.he.txt", encoding="utf-8").read()
+    sents = [s.split() + ["."] for s in text.split(".") if s.split()]
+    want = [True] * len(sents)
+    lp_a, vec_a = clf.run(sents, want, (8, 12))
+    lp_b, vec_b = hf.run(sents, want, (8, 12))
+    for a, b in zip(lp_a, lp_b):
+        assert np.abs(a - b).max() < 1e-4
+    for a, b in zip(vec_a, vec_b):
+        assert np.abs(a.astype(np.float32) - b.astype(np.float32)).max() < 1e-2  # float16 storage
+    for a, b in zip(encode_words(clf.tokenizer, sents), encode_words(hf.tokenizer, sents)):
+        assert a.ids == b.ids and (a.first == b.first).all()
+
+
+def test_annotating_does_not_import_transformers(tmp_path):
+    """The lite runtime keeps the two-second transformers import out of the CLI's cold start."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "a.txt"
+    src.write_text("ראש הממשלה נפגש היום בירושלים עם נשיא צרפת.", encoding="utf-8")
+    code = ("import sys; from pipeline.cli import main; rc = main(['annotate', sys.argv[1], '-o', sys.argv[2], '-q']); "
+            "assert 'transformers' not in sys.modules, 'transformers was imported'; sys.exit(rc)")
+    out = tmp_path / "a.json"
+    r = subprocess.run([sys.executable, "-c", code, str(src), str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert out.is_file() and '"entities"' in out.read_text(encoding="utf-8")

@@ -1,0 +1,96 @@
+"""Entity clusters: mentions of one entity in one document share a cluster.
+
+Rules over the entity layer (prefixes are already stripped from entity spans):
+
+* same label and the same text -> same cluster;
+* a mention whose words are a contiguous part of a fuller person name at the start or
+  the end (טראמפ, דונלד טראמפ; פוטין, ולדימיר פוטין) joins that name's cluster; when several
+  full names fit (two people called פרס), the nearest one before the mention wins, else the
+  nearest after; a mention with another label but a person's words joins the person (the
+  tagger's label was inconsistent);
+* the canonical name is the fullest mention (most words; the first such one).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+_EDGE = "\"'״׳“”„.,-()"
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.strip(_EDGE) for w in text.split() if w.strip(_EDGE))
+
+
+def _part_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    if not short or len(short) >= len(full):
+        return False
+    return full[:len(short)] == short or full[-len(short):] == short
+
+
+@dataclass
+class Cluster:
+    id: str
+    name: str
+    label: str
+    mentions: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "label": self.label, "mentions": list(self.mentions)}
+
+
+def cluster_entities(entities) -> tuple[list[Cluster], dict[str, str]]:
+    """Clusters (in order of first mention) and entity id -> cluster id.
+
+    ``entities``: objects with ``id``, ``start``, ``text``, ``label``, in document order.
+    """
+    ents = list(entities)
+    words = {e.id: _words(e.text) for e in ents}
+    parent: dict[str, str] = {}  # entity id -> id of the entity whose cluster it joins
+    # 1. full forms: a mention that is not part of any other same-label mention's name
+    for e in ents:
+        w = words[e.id]
+        if not w:
+            continue
+        # a part of a person's name; also a mention the tagger labelled otherwise (פוטין as ORG)
+        # whose words are a person's name or a part of it
+        fits = [f for f in ents if f.label == "PER" and (_part_of(w, words[f.id])
+                                                         or (e.label != "PER" and w == words[f.id]))]
+        if not fits:
+            continue
+        before = [f for f in fits if f.start < e.start]
+        target = max(before, key=lambda f: f.start) if before else min(fits, key=lambda f: f.start)
+        parent[e.id] = target.id
+    # 2. union by text and by part-of links
+    root: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while root.get(x, x) != x:
+            x = root[x]
+        return x
+
+    by_text: dict[tuple[str, tuple[str, ...]], str] = {}
+    for e in ents:
+        root.setdefault(e.id, e.id)
+        key = (e.label, words[e.id])
+        if key in by_text:
+            root[find(e.id)] = find(by_text[key])
+        else:
+            by_text[key] = e.id
+    for child, target in parent.items():
+        a, b = find(child), find(target)
+        if a != b:
+            root[a] = b
+    groups: dict[str, list] = {}
+    for e in ents:
+        groups.setdefault(find(e.id), []).append(e)
+    clusters: list[Cluster] = []
+    of_entity: dict[str, str] = {}
+    for members in sorted(groups.values(), key=lambda m: m[0].start):
+        best = max(members, key=lambda e: (len(words[e.id]), len(e.text), -e.start))
+        labels = [e.label for e in members]
+        c = Cluster(f"c{len(clusters) + 1}", best.text,
+                    max(sorted(set(labels)), key=lambda lab: (labels.count(lab), lab == best.label)), [e.id for e in members])
+        clusters.append(c)
+        for e in members:
+            of_entity[e.id] = c.id
+    return clusters, of_entity

@@ -1,0 +1,111 @@
+"""Quote evaluation against the hebnews quotation gold (data/quotes/*.jsonl).
+
+A predicted quote matches a gold quote when their spans overlap with IoU >= 0.8 (one-to-one,
+best IoU first). Speaker accuracy is over matched quotes whose gold speaker is not null: the
+predicted speaker is right when its text names the same speaker as the gold text: equal, or
+one is a run of whole words of the other (טראמפ / דונלד טראמפ), clitic prefixes ignored.
+Cue accuracy is over matched quotes with a gold cue (the predicted cue overlaps it).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+IOU = 0.8
+_EDGE = "\"'״׳“”„.,:;-()"
+_PREFIXES = ("וכש", "ושה", "וש", "וה", "וב", "ול", "ומ", "וכ", "שה", "שב", "של", "שמ", "מה", "כש", "לה", "בה",
+             "ו", "ה", "ב", "ל", "מ", "ש", "כ")
+
+
+def iou(a: tuple[int, int], b: tuple[int, int]) -> float:
+    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union else 0.0
+
+
+def match(pred: list[dict], gold: list[dict]) -> list[tuple[int, int]]:
+    pairs = sorted(((iou((p["start"], p["end"]), (g["start"], g["end"])), i, j)
+                    for i, p in enumerate(pred) for j, g in enumerate(gold)), reverse=True)
+    used_p, used_g, out = set(), set(), []
+    for v, i, j in pairs:
+        if v < IOU:
+            break
+        if i not in used_p and j not in used_g:
+            used_p.add(i)
+            used_g.add(j)
+            out.append((i, j))
+    return out
+
+
+_FOLD = str.maketrans({"׳": "'", "״": '"', "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "־": "-"})
+
+
+def _words(text: str) -> list[str]:
+    text = text.translate(_FOLD)
+    return [w.strip(_EDGE) for w in text.split() if w.strip(_EDGE)]
+
+
+def _variants(w: str) -> set[str]:
+    out = {w}
+    for p in _PREFIXES:
+        if w.startswith(p) and len(w) - len(p) >= 2:
+            out.add(w[len(p):])
+    return out
+
+
+def same_speaker(pred: str | None, gold: str | None) -> bool:
+    if pred is None or gold is None:
+        return pred is None and gold is None
+    a, b = _words(pred), _words(gold)
+    if not a or not b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    for s in range(len(b) - len(a) + 1):
+        if all(_variants(x) & _variants(y) for x, y in zip(a, b[s:s + len(a)])):
+            return True
+    return False
+
+
+def score(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
+    tp = n_pred = n_gold = 0
+    spk_total = spk_ok = cue_total = cue_ok = 0
+    errors = []
+    for p, g in zip(pred_docs, gold_docs):
+        pq, gq = p.get("quotes", []), g.get("quotes", [])
+        n_pred += len(pq)
+        n_gold += len(gq)
+        pairs = match(pq, gq)
+        tp += len(pairs)
+        for i, j in pairs:
+            gs, ps = gq[j].get("speaker"), pq[i].get("speaker")
+            if gs is not None:
+                spk_total += 1
+                ok = same_speaker(ps["text"] if ps else None, gs["text"])
+                spk_ok += ok
+                if not ok:
+                    errors.append({"doc": g.get("id"), "quote": gq[j]["text"][:60], "gold": gs["text"],
+                                   "pred": ps["text"] if ps else None})
+            gc, pc = gq[j].get("cue"), pq[i].get("cue")
+            if gc is not None:
+                cue_total += 1
+                cue_ok += bool(pc and pc["start"] < gc["end"] and gc["start"] < pc["end"])
+    prec = tp / n_pred if n_pred else 0.0
+    rec = tp / n_gold if n_gold else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"task": "quotes", "documents": len(gold_docs), "gold_quotes": n_gold, "predicted_quotes": n_pred,
+            "matched": tp, "quote_precision": round(prec, 4), "quote_recall": round(rec, 4),
+            "quote_f1": round(f1, 4), "speaker_total": spk_total, "speaker_correct": spk_ok,
+            "speaker_accuracy": round(spk_ok / spk_total, 4) if spk_total else 0.0,
+            "cue_total": cue_total, "cue_correct": cue_ok,
+            "cue_accuracy": round(cue_ok / cue_total, 4) if cue_total else 0.0,
+            "speaker_errors": errors}
+
+
+def evaluate(annotator, gold_path: Path | str) -> dict:
+    from ..train.quote_gold import load
+
+    gold = load([gold_path])
+    preds = [d.to_dict() for d in annotator.annotate_many([g["text"] for g in gold])]
+    result = score(preds, gold)
+    result["gold"] = str(gold_path)
+    return result

@@ -1,0 +1,252 @@
+"""The quote head: a small network on the encoder's word vectors that tags quotes.
+
+For each candidate pair of quotation marks (:func:`pipeline.quotes.find_candidates`) it
+scores *quote or not* from the words inside, at and around the marks, and tags the words in
+a window around the candidate as cue (binary) and speaker mention (O / B / I), conditioned on
+the candidate. It shares the NER model's encoder forward pass (hidden states of
+``config.layers``), so quotes cost no second encoder run. Stored beside the NER model as
+``quote_head.safetensors`` + ``quote_head.json``; the model folder still loads with plain
+``AutoModelForTokenClassification``.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+WEIGHTS = "quote_head.safetensors"
+CONFIG = "quote_head.json"
+DIST_BUCKETS = (1, 2, 3, 4, 6, 9, 14, 20, 30, 10**9)
+SENT_BUCKETS = 3  # same sentence as the nearer mark, the next one, further
+N_SCALARS = 7
+SPK_O, SPK_B, SPK_I = 0, 1, 2
+TOKEN_FEATURES = ("ENT", "PER", "ORG", "GPE")  # per word, from the NER head's probabilities
+
+
+def token_features(labels: list[str], logprobs: np.ndarray) -> np.ndarray:
+    """(n_words, 4): probability that the word is in an entity, a person, an organisation, a
+    geo-political entity, from the NER head's per-word log-probabilities (n_words, n_labels)."""
+    p = np.exp(logprobs.astype(np.float32))
+    out = np.zeros((len(p), len(TOKEN_FEATURES)), dtype=np.float32)
+    if not len(p):
+        return out
+    out[:, 0] = 1.0 - p[:, labels.index("O")]
+    for k, typ in enumerate(TOKEN_FEATURES[1:], 1):
+        cols = [i for i, lab in enumerate(labels) if lab.endswith("-" + typ)]
+        if cols:
+            out[:, k] = p[:, cols].sum(1)
+    return out
+
+
+@dataclass
+class HeadConfig:
+    layers: list[int] = field(default_factory=lambda: [8, 12])
+    dim: int = 768
+    hidden: int = 256
+    window: int = 30  # context words on each side of the quote
+    dropout: float = 0.2
+    threshold: float = 0.5  # quote probability to keep a candidate
+    cue_threshold: float = 0.5
+    speaker_threshold: float = 0.5
+    context_rnn: bool = False  # a bidirectional GRU over the context words before tagging them
+    members: int = 1  # heads trained with different seeds; their probabilities are averaged
+
+    def save(self, folder: Path) -> None:
+        (folder / CONFIG).write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "HeadConfig":
+        return cls(**json.loads((folder / CONFIG).read_text(encoding="utf-8")))
+
+
+def dist_bucket(d: int) -> int:
+    for k, lim in enumerate(DIST_BUCKETS):
+        if d <= lim:
+            return k
+    return len(DIST_BUCKETS) - 1
+
+
+@dataclass
+class CandidateInput:
+    """What the head sees of one candidate: token indices into the document's tokens."""
+    content: list[int]  # tokens of the quote's content
+    before: int  # token before the opening mark (-1: none)
+    after: int  # token after the closing mark (-1: none)
+    scalars: list[float]
+    context: list[int]  # tokens around the quote that may be cue or speaker
+    position: list[int]  # position code of each context token
+
+
+def build_module(cfg: HeadConfig):
+    import torch
+    from torch import nn
+
+    n_pos = 2 * len(DIST_BUCKETS) * SENT_BUCKETS
+
+    class QuoteHead(nn.Module):
+        def __init__(self):
+            super().__init__()
+            h = cfg.hidden
+            self.norm = nn.LayerNorm(cfg.dim)
+            self.proj = nn.Linear(cfg.dim, h)
+            self.feat = nn.Linear(len(TOKEN_FEATURES), h)
+            self.drop = nn.Dropout(cfg.dropout)
+            self.quote = nn.Sequential(nn.Linear(5 * h + N_SCALARS, h), nn.GELU(), nn.Dropout(cfg.dropout),
+                                       nn.Linear(h, 1))
+            self.cand = nn.Linear(5 * h + N_SCALARS, h)
+            self.pos = nn.Embedding(n_pos, h)
+            self.rnn = nn.GRU(h, h // 2, batch_first=True, bidirectional=True) if cfg.context_rnn else None
+            self.tok = nn.Sequential(nn.GELU(), nn.Dropout(cfg.dropout), nn.Linear(h, h), nn.GELU(),
+                                     nn.Linear(h, 4))  # cue, speaker O/B/I
+
+        def forward(self, vec, feats_in, content_mask, before, after, first, last, scalars, ctx, ctx_pos,
+                    ctx_mask):
+            """vec: (T, D) token vectors of one batch of documents stacked; feats_in (T, F) token
+            features (:func:`token_features`); content_mask (C, T);
+            before/after/first/last (C,) token indices (-1 none); scalars (C, S); ctx (C, W)
+            token indices, ctx_pos (C, W), ctx_mask (C, W)."""
+            v = self.drop(self.proj(self.norm(vec.float())) + self.feat(feats_in.float()))
+            zero = torch.zeros(1, v.shape[1], dtype=v.dtype, device=v.device)
+            vz = torch.cat([v, zero], 0)  # index -1 -> the zero row
+            m = content_mask.float()
+            mean = (m @ v) / m.sum(1, keepdim=True).clamp(min=1)
+            feats = torch.cat([mean, vz[first], vz[last], vz[before], vz[after], scalars], 1)
+            quote_logit = self.quote(feats).squeeze(1)
+            c = self.cand(feats)
+            t = vz[ctx] + self.pos(ctx_pos) + c.unsqueeze(1)
+            if self.rnn is not None:
+                lengths = ctx_mask.sum(1).clamp(min=1).cpu()
+                packed = nn.utils.rnn.pack_padded_sequence(torch.relu(t), lengths, batch_first=True,
+                                                           enforce_sorted=False)
+                r, _ = self.rnn(packed)
+                r, _ = nn.utils.rnn.pad_packed_sequence(r, batch_first=True, total_length=t.shape[1])
+                t = t + r
+            out = self.tok(t)
+            return quote_logit, out[..., 0], out[..., 1:]
+
+    return QuoteHead()
+
+
+def candidate_inputs(text: str, tokens, cands, sent_of_token: list[int], window: int) -> list[CandidateInput]:
+    """Token-level view of each candidate. ``tokens`` carry working offsets ``wstart/wend``."""
+    import bisect
+
+    starts = [t.wstart for t in tokens]
+    ends = [t.wend for t in tokens]
+    out = []
+    for c in cands:
+        i0 = bisect.bisect_right(ends, c.start)  # first token ending after content start
+        i1 = bisect.bisect_left(starts, c.end)  # first token starting at/after content end
+        content = list(range(i0, i1))
+        b = bisect.bisect_left(starts, c.open) - 1  # last token starting before the opening mark
+        a = bisect.bisect_right(starts, c.close)  # first token starting after the closing mark
+        n_tok = len(content)
+        inner = text[c.start:c.end]
+        scalars = [math.log1p(n_tok), math.log1p(len(inner)) / 8.0, float(n_tok <= 2),
+                   float(any(ch in inner[:-1] for ch in ".!?")),
+                   float(text[:c.open].rstrip().endswith(":")),
+                   float(text[c.close + 1:].lstrip()[:1] in (",", "-", "–")),
+                   math.log1p(inner.count('"') + inner.count("'"))]
+        s_open = sent_of_token[i0] if content else (sent_of_token[b] if b >= 0 else 0)
+        s_close = sent_of_token[i1 - 1] if content else s_open
+        ctx, pos = [], []
+        for k in range(max(0, b + 1 - window), b + 1):
+            if sent_of_token[k] < s_open - 1 or (content and k >= i0):
+                continue
+            ctx.append(k)
+            sd = min(s_open - sent_of_token[k], SENT_BUCKETS - 1)
+            pos.append(dist_bucket(b - k + 1) * SENT_BUCKETS + sd)
+        for k in range(a, min(len(tokens), a + window)):
+            if sent_of_token[k] > s_close + 1:
+                break
+            ctx.append(k)
+            sd = min(sent_of_token[k] - s_close, SENT_BUCKETS - 1)
+            pos.append((len(DIST_BUCKETS) + dist_bucket(k - a + 1)) * SENT_BUCKETS + sd)
+        out.append(CandidateInput(content, b, a if a < len(tokens) else -1, scalars, ctx, pos))
+    return out
+
+
+def collate(inputs: list[CandidateInput], n_tokens: int, offset: int = 0):
+    """Tensors for :meth:`QuoteHead.forward`; token indices shifted by ``offset`` (documents
+    stacked); ``-1`` (none) becomes index ``n_tokens`` (the zero row)."""
+    import torch
+
+    C = len(inputs)
+    W = max([len(x.context) for x in inputs] + [1])
+    content_mask = torch.zeros(C, n_tokens)
+    idx = np.full((C, 4), n_tokens, dtype=np.int64)
+    ctx = np.full((C, W), n_tokens, dtype=np.int64)
+    ctx_pos = np.zeros((C, W), dtype=np.int64)
+    ctx_mask = np.zeros((C, W), dtype=bool)
+    for r, x in enumerate(inputs):
+        if x.content:
+            content_mask[r, [offset + k for k in x.content]] = 1
+            idx[r, 0] = offset + x.content[0]
+            idx[r, 1] = offset + x.content[-1]
+        if x.before >= 0:
+            idx[r, 2] = offset + x.before
+        if x.after >= 0:
+            idx[r, 3] = offset + x.after
+        n = len(x.context)
+        ctx[r, :n] = [offset + k for k in x.context]
+        ctx_pos[r, :n] = x.position
+        ctx_mask[r, :n] = True
+    t = torch.from_numpy
+    scalars = torch.tensor([x.scalars for x in inputs], dtype=torch.float32).reshape(C, N_SCALARS)
+    return (content_mask, t(idx[:, 2]), t(idx[:, 3]), t(idx[:, 0]), t(idx[:, 1]), scalars,
+            t(ctx), t(ctx_pos), t(ctx_mask))
+
+
+class QuoteTagger:
+    """Loaded head(s) + config; scores the candidates of one document."""
+
+    def __init__(self, modules, cfg: HeadConfig):
+        self.modules = [m.eval() for m in (modules if isinstance(modules, (list, tuple)) else [modules])]
+        self.cfg = cfg
+
+    @classmethod
+    def load(cls, folder: Path | str) -> "QuoteTagger | None":
+        folder = Path(folder)
+        if not (folder / CONFIG).is_file():
+            return None
+        from safetensors.torch import load_file
+
+        cfg = HeadConfig.load(folder)
+        state = load_file(str(folder / WEIGHTS))
+        modules = []
+        for k in range(cfg.members):
+            m = build_module(cfg)
+            m.load_state_dict({name[len(f"m{k}."):]: v.float() for name, v in state.items()
+                               if name.startswith(f"m{k}.")})
+            modules.append(m)
+        return cls(modules, cfg)
+
+    def save(self, folder: Path | str) -> None:
+        from safetensors.torch import save_file
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.cfg.members = len(self.modules)
+        # fp16 on disk (the model card's rule: store fp16 where it costs nothing); fp32 in memory
+        save_file({f"m{k}.{name}": v.detach().half().contiguous() for k, m in enumerate(self.modules)
+                   for name, v in m.state_dict().items()}, str(folder / WEIGHTS))
+        self.cfg.save(folder)
+
+    def score(self, vectors: np.ndarray, feats: np.ndarray, inputs: list[CandidateInput]):
+        """(quote prob (C,), cue prob (C, W), speaker probs (C, W, 3)) as numpy, averaged over
+        the members."""
+        import torch
+
+        args = (torch.from_numpy(vectors), torch.from_numpy(feats), *collate(inputs, len(vectors)))
+        qs, cues, spks = [], [], []
+        with torch.inference_mode():
+            for m in self.modules:
+                q, cue, spk = m(*args)
+                qs.append(torch.sigmoid(q))
+                cues.append(torch.sigmoid(cue))
+                spks.append(torch.softmax(spk, -1))
+        n = len(self.modules)
+        return (sum(qs).numpy() / n, sum(cues).numpy() / n, sum(spks).numpy() / n)
