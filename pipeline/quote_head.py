@@ -53,6 +53,7 @@ class HeadConfig:
     speaker_threshold: float = 0.5
     context_rnn: bool = False  # a bidirectional GRU over the context words before tagging them
     members: int = 1  # heads trained with different seeds; their probabilities are averaged
+    pointer: bool = False  # cue and speaker start chosen by a softmax over the context words + "none"
 
     def save(self, folder: Path) -> None:
         (folder / CONFIG).write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
@@ -105,14 +106,29 @@ def build_module(cfg: HeadConfig):
         def forward(self, vec, feats_in, content_mask, before, after, first, last, scalars, ctx, ctx_pos,
                     ctx_mask):
             """vec: (T, D) token vectors of one batch of documents stacked; feats_in (T, F) token
-            features (:func:`token_features`); content_mask (C, T);
+            features (:func:`token_features`); content_mask: (token indices, candidate rows) of
+            every candidate's content words;
             before/after/first/last (C,) token indices (-1 none); scalars (C, S); ctx (C, W)
             token indices, ctx_pos (C, W), ctx_mask (C, W)."""
-            v = self.drop(self.proj(self.norm(vec.float())) + self.feat(feats_in.float()))
+            # only the words some candidate looks at go through the projection (long articles)
+            T = vec.shape[0]
+            flat = torch.cat([content_mask[0], before, after, first, last, ctx.reshape(-1)])
+            used = torch.unique(flat[flat < T])
+            v = self.drop(self.proj(self.norm(vec[used].float())) + self.feat(feats_in[used].float()))
             zero = torch.zeros(1, v.shape[1], dtype=v.dtype, device=v.device)
-            vz = torch.cat([v, zero], 0)  # index -1 -> the zero row
-            m = content_mask.float()
-            mean = (m @ v) / m.sum(1, keepdim=True).clamp(min=1)
+            vz = torch.cat([v, zero], 0)  # the last row: "no word"
+
+            def remap(ix):
+                pos = torch.searchsorted(used, ix.clamp(max=max(T - 1, 0)))
+                return torch.where(ix >= T, torch.full_like(ix, len(used)), pos)
+
+            before, after, first, last, ctx = (remap(x) for x in (before, after, first, last, ctx))
+            content_idx, content_seg = remap(content_mask[0]), content_mask[1]
+            n_cand = len(before)
+            total = torch.zeros(n_cand, v.shape[1], dtype=v.dtype).index_add_(0, content_seg, vz[content_idx])
+            count = torch.zeros(n_cand, dtype=v.dtype).index_add_(0, content_seg, torch.ones(len(content_seg),
+                                                                                          dtype=v.dtype))
+            mean = total / count.clamp(min=1).unsqueeze(1)
             feats = torch.cat([mean, vz[first], vz[last], vz[before], vz[after], scalars], 1)
             quote_logit = self.quote(feats).squeeze(1)
             c = self.cand(feats)
@@ -176,14 +192,15 @@ def collate(inputs: list[CandidateInput], n_tokens: int, offset: int = 0):
 
     C = len(inputs)
     W = max([len(x.context) for x in inputs] + [1])
-    content_mask = torch.zeros(C, n_tokens)
+    c_idx = [offset + k for x in inputs for k in x.content]
+    c_seg = [r for r, x in enumerate(inputs) for _ in x.content]
+    content_mask = (torch.tensor(c_idx, dtype=torch.long), torch.tensor(c_seg, dtype=torch.long))
     idx = np.full((C, 4), n_tokens, dtype=np.int64)
     ctx = np.full((C, W), n_tokens, dtype=np.int64)
     ctx_pos = np.zeros((C, W), dtype=np.int64)
     ctx_mask = np.zeros((C, W), dtype=bool)
     for r, x in enumerate(inputs):
         if x.content:
-            content_mask[r, [offset + k for k in x.content]] = 1
             idx[r, 0] = offset + x.content[0]
             idx[r, 1] = offset + x.content[-1]
         if x.before >= 0:
@@ -235,18 +252,49 @@ class QuoteTagger:
                    for name, v in m.state_dict().items()}, str(folder / WEIGHTS))
         self.cfg.save(folder)
 
-    def score(self, vectors: np.ndarray, feats: np.ndarray, inputs: list[CandidateInput]):
-        """(quote prob (C,), cue prob (C, W), speaker probs (C, W, 3)) as numpy, averaged over
-        the members."""
+    def score(self, vectors: np.ndarray, feats: np.ndarray, inputs: list[CandidateInput]) -> "Scores":
+        """Probabilities for each candidate, averaged over the members."""
         import torch
 
-        args = (torch.from_numpy(vectors), torch.from_numpy(feats), *collate(inputs, len(vectors)))
-        qs, cues, spks = [], [], []
+        if len(inputs) > 512:  # bounded memory on very long articles
+            parts = [self.score(vectors, feats, inputs[i:i + 512]) for i in range(0, len(inputs), 512)]
+            width = max(p.cue.shape[1] for p in parts)
+
+            def cat(name):
+                arrs = [getattr(p, name) for p in parts]
+                if arrs[0].ndim == 2:
+                    arrs = [np.pad(a, ((0, 0), (0, width - a.shape[1]))) for a in arrs]
+                return np.concatenate(arrs)
+
+            return Scores(*[cat(f) for f in ("quote", "cue", "cue_none", "speaker_b", "speaker_none", "speaker_i")])
+        coll = collate(inputs, len(vectors))
+        ctx_mask = coll[-1]
+        vec_t, feat_t = torch.from_numpy(vectors), torch.from_numpy(feats)
+        args = (vec_t, feat_t, *coll)
+        acc = None
         with torch.inference_mode():
             for m in self.modules:
                 q, cue, spk = m(*args)
-                qs.append(torch.sigmoid(q))
-                cues.append(torch.sigmoid(cue))
-                spks.append(torch.softmax(spk, -1))
+                if self.cfg.pointer:
+                    none = torch.zeros(len(q), 1)
+                    cue_d = torch.softmax(torch.cat([cue.masked_fill(~ctx_mask, -1e4), none], 1), 1)
+                    b_d = torch.softmax(torch.cat([spk[..., 1].masked_fill(~ctx_mask, -1e4), none], 1), 1)
+                    parts = [torch.sigmoid(q), cue_d[:, :-1], cue_d[:, -1], b_d[:, :-1], b_d[:, -1],
+                             torch.sigmoid(spk[..., 2])]
+                else:
+                    sp = torch.softmax(spk, -1)
+                    parts = [torch.sigmoid(q), torch.sigmoid(cue), torch.full((len(q),), self.cfg.cue_threshold),
+                             sp[..., SPK_B], torch.full((len(q),), self.cfg.speaker_threshold), sp[..., SPK_I]]
+                acc = parts if acc is None else [a + b for a, b in zip(acc, parts)]
         n = len(self.modules)
-        return (sum(qs).numpy() / n, sum(cues).numpy() / n, sum(spks).numpy() / n)
+        return Scores(*[(a / n).numpy() for a in acc])
+
+
+@dataclass
+class Scores:
+    quote: np.ndarray  # (C,) probability that the candidate is a direct quotation
+    cue: np.ndarray  # (C, W) cue probability of each context word
+    cue_none: np.ndarray  # (C,) a word needs at least this to be the cue
+    speaker_b: np.ndarray  # (C, W) probability that the speaker mention starts at the word
+    speaker_none: np.ndarray  # (C,) a word needs at least this to start the mention
+    speaker_i: np.ndarray  # (C, W) probability that the word continues the mention

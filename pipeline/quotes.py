@@ -155,7 +155,7 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
     features (:func:`pipeline.quote_head.token_features`); ``entities`` with ``cluster_of``
     (entity id -> cluster id) and ``clusters`` from :func:`pipeline.clusters.cluster_entities`.
     """
-    from .quote_head import SPK_B, SPK_I, candidate_inputs
+    from .quote_head import candidate_inputs
 
     work = nt.text
     cands = find_candidates(work) if cands is None else cands
@@ -164,7 +164,8 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
     sent_of = [t.sentence for t in tokens]
     cfg = tagger.cfg
     inputs = candidate_inputs(work, tokens, cands, sent_of, cfg.window)
-    q, cue_p, spk_p = tagger.score(vectors, feats, inputs)
+    sc = tagger.score(vectors, feats, inputs)
+    q, cue_p = sc.quote, sc.cue
     kept: list[int] = []
     for r in sorted(range(len(cands)), key=lambda r: -q[r]):
         if q[r] < cfg.threshold:
@@ -186,16 +187,16 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
         cue_tok = None
         if x.context:
             k = int(np.argmax(cue_p[r, :len(x.context)]))
-            if cue_p[r, k] >= cfg.cue_threshold:
+            if cue_p[r, k] >= sc.cue_none[r]:
                 cue_tok = x.context[k]
                 t = tokens[cue_tok]
                 cue = {"start": t.start, "end": t.end, "text": t.text}
-            kb = int(np.argmax(spk_p[r, :len(x.context), SPK_B]))
-            if spk_p[r, kb, SPK_B] >= cfg.speaker_threshold:
+            kb = int(np.argmax(sc.speaker_b[r, :len(x.context)]))
+            if sc.speaker_b[r, kb] >= sc.speaker_none[r]:
                 span = [x.context[kb]]
                 j = kb + 1
                 while (j < len(x.context) and x.context[j] == span[-1] + 1 and len(span) < 8
-                       and spk_p[r, j, SPK_I] >= 0.5):
+                       and sc.speaker_i[r, j] >= 0.5):
                     span.append(x.context[j])
                     j += 1
                 first, last = tokens[span[0]], tokens[span[-1]]

@@ -50,3 +50,34 @@ def evaluate_sentences(classifier, sentences) -> dict:
 
     words = [[normalize(w).text for w in s.tokens] for s in sentences]
     return entity_scores([s.labels for s in sentences], predict_tags(classifier, words))
+
+
+BMC_MAP = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "GPE": "LOC"}
+
+
+def _map_tags(tags: list[str], mapping: dict[str, str]) -> list[str]:
+    out = []
+    for t in tags:
+        kind, _, lab = t.partition("-")
+        out.append(f"{kind}-{mapping[lab]}" if lab in mapping else "O")
+    return out
+
+
+def evaluate_bmc(classifier, data_dir, split: str = "test") -> dict:
+    """BMC's three random splits, PER/ORG/LOC only (our GPE counts as LOC, BMC's DATE, TIME,
+    MONEY, PERCENT and our other types are ignored); token-level strict F1 per split + mean."""
+    from pathlib import Path
+
+    from ..normalize import normalize
+    from ..train.corpora import _need, read_bmes
+
+    per_split = {}
+    for k in (1, 2, 3):
+        sents = read_bmes(_need(Path(data_dir) / "bmc" / "splits" / f"bmc_split.{split}.{k}.bmes"))
+        words = [[normalize(w).text for w in s.tokens] for s in sents]
+        gold = [_map_tags(s.labels, {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}) for s in sents]
+        pred = [_map_tags(p, BMC_MAP) for p in predict_tags(classifier, words)]
+        per_split[str(k)] = entity_scores(gold, pred)
+    mean = {m: round(sum(r[m] for r in per_split.values()) / 3, 2) for m in ("precision", "recall", "f1")}
+    return {**mean, "support": sum(r["support"] for r in per_split.values()), "splits": per_split,
+            "per_label": per_split["1"]["per_label"]}
