@@ -22,6 +22,7 @@ DEFAULTS = {
     "epochs": 5,
     "learning_rate": 1e-4,
     "embedding_learning_rate": 5e-5,
+    "classifier_learning_rate": None,  # the token-classification head's own rate (None: learning_rate)
     "weight_decay": 0.01,
     "warmup_ratio": 0.06,
     "batch_size": 16,
@@ -121,15 +122,17 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
     log.info("train: %d sentences, %d sub-words; dev: %d sentences", len(ds), sum(lengths),
              len(dev_sents))
 
-    emb = [p for n, p in model.named_parameters() if "word_embeddings" in n]
-    no_decay = [p for n, p in model.named_parameters()
-                if "word_embeddings" not in n and (n.endswith("bias") or "LayerNorm" in n)]
-    rest = [p for n, p in model.named_parameters()
-            if "word_embeddings" not in n and not (n.endswith("bias") or "LayerNorm" in n)]
+    head_lr = cfg.get("classifier_learning_rate") or cfg["learning_rate"]
+    enc = [(n, p) for n, p in model.named_parameters() if not n.startswith("classifier.")]
+    head = [p for n, p in model.named_parameters() if n.startswith("classifier.")]
+    emb = [p for n, p in enc if "word_embeddings" in n]
+    no_decay = [p for n, p in enc if "word_embeddings" not in n and (n.endswith("bias") or "LayerNorm" in n)]
+    rest = [p for n, p in enc if "word_embeddings" not in n and not (n.endswith("bias") or "LayerNorm" in n)]
     opt = torch.optim.AdamW([
         {"params": rest, "weight_decay": cfg["weight_decay"]},
         {"params": no_decay, "weight_decay": 0.0},
         {"params": emb, "weight_decay": 0.0, "lr": cfg["embedding_learning_rate"]},
+        {"params": head, "weight_decay": 0.0, "lr": head_lr},
     ], lr=cfg["learning_rate"])
     base_lrs = [g["lr"] for g in opt.param_groups]
     steps_per_epoch = math.ceil(len(ds) / cfg["batch_size"])
