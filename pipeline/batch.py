@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 
 from .document import SCHEMA_ID
 from .readers import InputError, read_document
-from .writers import SUFFIX, atomic_write_text, render
+from .writers import SUFFIX, atomic_write_text, remove_stale_temps, render
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,8 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
     if not os.access(out_dir, os.W_OK):
         raise OutputError(f"{out_dir}: output folder is not writable")
     suffix = SUFFIX[fmt]
+    # temp files of this batch's outputs left by a killed run (not other processes' files)
+    remove_stale_temps(out_dir, {name + suffix for _, name in inputs})
     errors_path = out_dir / "errors.jsonl"
     result = BatchResult()
     bar = _progress(len(inputs), quiet)

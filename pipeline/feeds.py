@@ -276,6 +276,9 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
     from .batch import _StopFlag
 
     with run_lock(state_path.with_name(state_path.name + ".lock")), _StopFlag() as stop:
+        from .writers import remove_stale_temps
+
+        remove_stale_temps(out_dir)  # the lock is ours: temp files here are from a killed run
         state = State(state_path)
         try:
             todo: list[tuple[Item, bool]] = []

@@ -35,6 +35,28 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
         raise
 
 
+def remove_stale_temps(folder: str | os.PathLike, names: set[str] | None = None) -> int:
+    """Delete temp files that :func:`atomic_write_text` left behind when its process was killed
+    (``.NAME.XXXXXXXX.tmp``); only those for the target ``names`` when given. Returns the count."""
+    folder = Path(folder)
+    n = 0
+    if not folder.is_dir():
+        return 0
+    for p in folder.iterdir():
+        name = p.name
+        if not (name.startswith(".") and name.endswith(".tmp") and p.is_file()):
+            continue
+        target = name[1:-len(".tmp")].rsplit(".", 1)[0]  # strip mkstemp's random part
+        if names is not None and target not in names:
+            continue
+        try:
+            p.unlink()
+            n += 1
+        except OSError:
+            pass
+    return n
+
+
 FORMATS = ("json", "jsonl", "html", "conll")
 SUFFIX = {"json": ".json", "jsonl": ".jsonl", "html": ".html", "conll": ".conll"}
 

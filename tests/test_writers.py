@@ -29,3 +29,20 @@ def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path, monkeypatch):
         atomic_write_text(p, "new")
     assert p.read_text() == "old"
     assert [f.name for f in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_stale_temp_files_of_a_killed_run_are_removed(tmp_path):
+    import tempfile
+
+    from pipeline.writers import remove_stale_temps
+
+    for name in ("a.json", "b.json"):
+        fd, _ = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=tmp_path)
+        import os
+        os.close(fd)
+    (tmp_path / "a.json").write_text("{}")
+    (tmp_path / ".hidden.tmpfile").write_text("x")
+    assert remove_stale_temps(tmp_path, {"a.json"}) == 1  # only this batch's targets
+    assert len(list(tmp_path.glob(".b.json.*.tmp"))) == 1
+    assert remove_stale_temps(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".hidden.tmpfile", "a.json"]
