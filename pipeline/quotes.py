@@ -180,6 +180,7 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
     out: list[dict] = []
     prev_speaker = None
     kept_close: list[int] = []
+    wstarts = [t.wstart for t in tokens]
     for n, r in enumerate(kept):
         c, x = cands[r], inputs[r]
         start, end = quote_spans[n]
@@ -217,7 +218,7 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
                     cue_tok = mention["tokens"][0]
                     t = tokens[cue_tok]
                     cue = {"start": t.start, "end": t.end, "text": t.text}
-        follows = bool(out) and prev_speaker is not None and _adjacent(tokens, sentences, kept_close[-1], c.open)
+        follows = bool(out) and prev_speaker is not None and _adjacent(tokens, wstarts, kept_close[-1], c.open)
         speaker = _resolve(mention, cue, cue_tok, tokens, entities, cluster_of, cluster_by_id,
                            quote_spans, start, prev_speaker if follows else None)
         if mention is not None:
@@ -232,12 +233,11 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
     return out
 
 
-def _adjacent(tokens, sentences, prev_close: int, open_: int) -> bool:
+def _adjacent(tokens, wstarts: list[int], prev_close: int, open_: int) -> bool:
     """The quote opening at ``open_`` starts at most one sentence after the previous quote's
-    closing mark (working offsets)."""
+    closing mark (working offsets; ``wstarts``: the tokens' working starts)."""
     import bisect
 
-    wstarts = [t.wstart for t in tokens]
     a = bisect.bisect_right(wstarts, prev_close) - 1
     b = bisect.bisect_right(wstarts, open_) - 1
     if a < 0 or b < 0:

@@ -14,25 +14,35 @@ def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
             "support": n_gold}
 
 
-def entity_scores(gold: list[list[str]], pred: list[list[str]]) -> dict:
-    if len(gold) != len(pred):
-        raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted")
+def span_set_scores(pairs) -> dict:
+    """P/R/F1 overall and per label over (gold spans, predicted spans) pairs, one per sentence;
+    a span is any tuple whose last item is its label; a match is an equal tuple."""
     tp, n_pred, n_gold = Counter(), Counter(), Counter()
-    for g, p in zip(gold, pred):
-        if len(g) != len(p):
-            raise ValueError(f"sentence length mismatch: {len(g)} gold tags, {len(p)} predicted")
-        gs = {(s.start, s.end, s.label) for s in tag_spans(g)}
-        ps = {(s.start, s.end, s.label) for s in tag_spans(p)}
+    for gs, ps in pairs:
         for s in gs:
-            n_gold[s[2]] += 1
+            n_gold[s[-1]] += 1
         for s in ps:
-            n_pred[s[2]] += 1
+            n_pred[s[-1]] += 1
         for s in gs & ps:
-            tp[s[2]] += 1
+            tp[s[-1]] += 1
     out = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
     labels = sorted(set(n_gold) | set(n_pred))
     out["per_label"] = {lab: _prf(tp[lab], n_pred[lab], n_gold[lab]) for lab in labels}
     return out
+
+
+def entity_scores(gold: list[list[str]], pred: list[list[str]]) -> dict:
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted")
+
+    def pairs():
+        for g, p in zip(gold, pred):
+            if len(g) != len(p):
+                raise ValueError(f"sentence length mismatch: {len(g)} gold tags, {len(p)} predicted")
+            yield ({(s.start, s.end, s.label) for s in tag_spans(g)},
+                   {(s.start, s.end, s.label) for s in tag_spans(p)})
+
+    return span_set_scores(pairs())
 
 
 def predict_tags(classifier, sentences: list[list[str]]) -> list[list[str]]:

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import lzma
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ner import _prf
+from .ner import span_set_scores
 
 NEMO_TYPES = ("PER", "ORG", "GPE", "LOC", "FAC", "EVE", "WOA", "ANG", "DUC")
 
@@ -192,17 +191,6 @@ def iahlt_gold(data_dir: Path | str, corpus: str, split: str = "test") -> list[G
 
 
 def score_spans(annotator, gold: list[GoldSentence]) -> dict:
-    tp, n_pred, n_gold = Counter(), Counter(), Counter()
     docs = annotator.annotate_many([g.text for g in gold])
-    for g, d in zip(gold, docs):
-        gs = set(g.spans)
-        ps = {(e.start, e.end, e.label) for e in d.entities}
-        for s in gs:
-            n_gold[s[2]] += 1
-        for s in ps:
-            n_pred[s[2]] += 1
-        for s in gs & ps:
-            tp[s[2]] += 1
-    out = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
-    out["per_label"] = {lab: _prf(tp[lab], n_pred[lab], n_gold[lab]) for lab in sorted(set(n_gold) | set(n_pred))}
-    return out
+    return span_set_scores((set(g.spans), {(e.start, e.end, e.label) for e in d.entities})
+                           for g, d in zip(gold, docs))

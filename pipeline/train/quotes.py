@@ -81,16 +81,9 @@ def _batch_tensors(batch: list[DocExample]):
 
     vec = np.concatenate([b.vectors for b in batch])
     feats = np.concatenate([b.feats for b in batch])
-    inputs, quote, cue_t, spk_t, has_lab = [], [], [], [], []
-    offset = 0
-    offsets = []
-    for b in batch:
-        offsets.append(offset)
-        offset += len(b.vectors)
+    quote = []
+    offsets = np.cumsum([0] + [len(b.vectors) for b in batch[:-1]]).tolist()
     n = len(vec)
-    tensors_in = []
-    for b, off in zip(batch, offsets):
-        tensors_in.append((b.inputs, off))
     # collate every candidate of every document with its document's offset
     rows = []
     for b, off in zip(batch, offsets):
