@@ -8,6 +8,10 @@ Rules over the entity layer (prefixes are already stripped from entity spans):
   full names fit (two people called פרס), the nearest one before the mention wins, else the
   nearest after; a mention with another label but a person's words joins the person (the
   tagger's label was inconsistent);
+* a one-word person mention that no full name contains but that is one letter away from the
+  surname of a full person name (סילבר / גון סילר, דוקקיס / מייקל דוקאקיס: foreign names are
+  spelt several ways in Hebrew, sometimes in one article) joins that name, when both are at
+  least four letters long;
 * the canonical name is the fullest mention (most words; the first such one).
 """
 from __future__ import annotations
@@ -19,6 +23,23 @@ _EDGE = "\"'״׳“”„.,-()"
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(w.strip(_EDGE) for w in text.split() if w.strip(_EDGE))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by exactly one inserted, deleted or replaced letter."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)):] == b[i + 1:]
+
+
+def _variant_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    return (len(short) == 1 and len(full) >= 2 and len(short[0]) >= 4 and len(full[-1]) >= 4
+            and _one_edit(short[0], full[-1]))
 
 
 def _part_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
@@ -55,6 +76,9 @@ def cluster_entities(entities) -> tuple[list[Cluster], dict[str, str]]:
         # whose words are a person's name or a part of it
         fits = [f for f in ents if f.label == "PER" and (_part_of(w, words[f.id])
                                                          or (e.label != "PER" and w == words[f.id]))]
+        if not fits and e.label == "PER" and not any(f.label == "PER" and _part_of(w, words[f.id])
+                                                     for f in ents):
+            fits = [f for f in ents if f.label == "PER" and _variant_of(w, words[f.id])]
         if not fits:
             continue
         before = [f for f in fits if f.start < e.start]

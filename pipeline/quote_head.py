@@ -54,6 +54,9 @@ class HeadConfig:
     context_rnn: bool = False  # a bidirectional GRU over the context words before tagging them
     members: int = 1  # heads trained with different seeds; their probabilities are averaged
     pointer: bool = False  # cue and speaker start chosen by a softmax over the context words + "none"
+    # cue words of the training gold (conjunction/relative prefix removed): a speaker mention
+    # that is one of them is a verb without a subject and points back to a person
+    cue_words: list[str] = field(default_factory=list)
 
     def save(self, folder: Path) -> None:
         (folder / CONFIG).write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")

@@ -61,6 +61,11 @@ def mark_roles(text: str, i: int) -> tuple[bool, bool]:
         # inside a word: an acronym (צה"ל, ארה"ב, מנכ"לית, ח"כים) or a clitic prefix glued to an
         # opening mark (ש"קיים, וה"תנאים)
         before, after = _run_left(text, i), _run_right(text, i)
+        if ch == "'" and len(before) == 1 and before in PREFIX_LETTERS and len(after) >= 3 \
+                and (i < 2 or not _is_word(text[i - 2])):
+            # a clitic glued to an opening single quote (ו'אתם תעמדו...'): ו ב ל מ ש ה כ never
+            # take a geresh inside a word (ג'ורג', צ'רצ'יל, ז'אק do)
+            return True, False
         if ch == '"' and len(before) <= 3 and set(before) <= PREFIX_LETTERS and HEB_LETTER.match(before[0]):
             if len(after) >= 3 or (len(after) == 2 and len(before) == 1):
                 return True, False
@@ -125,8 +130,9 @@ def find_candidates(text: str) -> list[Candidate]:
                     if b > a:
                         out.add(Candidate(o, i, a, b))
                 # with marks opened inside it, the first quote may be the outer one of a nested
-                # quote that closes later: it stays open for one more closing mark
-                openers = [openers[0]] if len(openers) > 1 and not nested else []
+                # quote that closes later: it stays open for one more closing mark (and for any
+                # further inner quotes opened and closed before that mark)
+                openers = [openers[0]] if len(openers) > 1 else []
                 nested = bool(openers)
                 continue
             if can_open:
@@ -167,14 +173,20 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
     sc = tagger.score(vectors, feats, inputs)
     q, cue_p = sc.quote, sc.cue
     kept: list[int] = []
-    for r in sorted(range(len(cands)), key=lambda r: -q[r]):
-        if q[r] < cfg.threshold:
-            break
+    above = [r for r in range(len(cands)) if q[r] >= cfg.threshold]
+
+    def inner(r):  # a shorter reading from the same opening mark: "a "b" c "d" e" is one quotation
+        a = cands[r]
+        return any(k != r and cands[k].open == a.open and a.close < cands[k].close for k in above)
+
+    for r in sorted(above, key=lambda r: (inner(r), -q[r])):
         if any(_overlap(cands[r].open, cands[r].close + 1, cands[k].open, cands[k].close + 1) for k in kept):
             continue
         kept.append(r)
+    kept = _split_quotations(work, cands, kept)
     kept.sort(key=lambda r: cands[r].start)
     names = {w for e in entities for w in e.text.split()}
+    cue_words = set(getattr(cfg, "cue_words", None) or ())
     cluster_by_id = {c.id: c for c in clusters}
     quote_spans = [nt.to_original(cands[r].start, cands[r].end) for r in kept]
     out: list[dict] = []
@@ -192,8 +204,12 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
                 cue_tok = x.context[k]
                 t = tokens[cue_tok]
                 cue = {"start": t.start, "end": t.end, "text": t.text}
-            kb = int(np.argmax(sc.speaker_b[r, :len(x.context)]))
-            if sc.speaker_b[r, kb] >= sc.speaker_none[r]:
+            kb = _speaker_start(sc.speaker_b[r, :len(x.context)], x.context, tokens, quote_spans,
+                                nt.original, (start, end))
+            if cue_tok is not None and POINTER_CUE.match(tokens[cue_tok].norm):
+                # לדבריו, לטענתה, לדעתם: the suffix is the speaker, whatever name stands nearby
+                kb = x.context.index(cue_tok)
+            if kb is not None and (sc.speaker_b[r, kb] >= sc.speaker_none[r] or x.context[kb] == cue_tok):
                 span = [x.context[kb]]
                 j = kb + 1
                 while (j < len(x.context) and x.context[j] == span[-1] + 1 and len(span) < 8
@@ -212,7 +228,9 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
             # a word tagged as the speaker's mention that is the cue, or looks like one to the
             # head (a verb without a subject, לדבריו), carries the person inside it
             kk = x.context.index(mention["tokens"][0])
-            if mention["tokens"][0] == cue_tok or cue_p[r, kk] >= 0.2:
+            word = tokens[mention["tokens"][0]].norm
+            if mention["tokens"][0] == cue_tok or cue_p[r, kk] >= 0.2 or POINTER_CUE.match(word) \
+                    or _bare_cue(word) in cue_words:
                 mention["pointer"] = True
                 if cue is None:
                     cue_tok = mention["tokens"][0]
@@ -220,7 +238,7 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
                     cue = {"start": t.start, "end": t.end, "text": t.text}
         follows = bool(out) and prev_speaker is not None and _adjacent(tokens, wstarts, kept_close[-1], c.open)
         speaker = _resolve(mention, cue, cue_tok, tokens, entities, cluster_of, cluster_by_id,
-                           quote_spans, start, prev_speaker if follows else None)
+                           quote_spans, start, prev_speaker if follows else None, nt.original)
         if mention is not None:
             mention.pop("tokens")
             mention.pop("pointer", None)
@@ -231,6 +249,91 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
         out.append({"id": f"q{n + 1}", "start": start, "end": end, "text": nt.original[start:end],
                     "score": round(float(q[r]), 4), "speaker": speaker, "cue": cue})
     return out
+
+
+# "according to him/her/them": the possessive suffix is the speaker (לדבריו, לטענתה, לדעתם,
+# להערכתו, כדבריה, ולדבריו); לדברי / לטענת without a suffix take the name after them
+POINTER_CUE = re.compile(r"^ו?(?:לדברי|כדברי|בדברי|לטענת|לדעת|להערכת|לגרסת|לשיטת|לעדות|לפי)"
+                         r"(?:ו|ה|הם|הן|נו|י)$")
+# a quoted fragment, a short attribution between commas, and the quote going on:
+# "אמריקאים", אמר, "מתרעמים..." / "גורג המסכן", אמרה ריצארדס בהגיה הטקסאנית, "הוא..."
+_SPLIT_GAP = re.compile(r"^\s*,\s*[^\s\"',.:;!?]+(?:\s+[^\s\"',.:;!?]+){0,5}\s*,\s*$")
+# words before a name that make it an oblique (not subject) mention: a person after them is not
+# who a pronoun or לדבריו most likely points to
+OBLIQUE_WORDS = {"של", "את", "עם", "על", "אל", "נגד", "מול", "לפי", "בין", "אצל", "כמו", "עבור", "לעומת",
+                 "ל", "ב", "מ", "כ", "-"}
+PREP_LETTERS = set("בלמכש")
+
+
+def _split_quotations(work: str, cands: list[Candidate], kept: list[int]) -> list[int]:
+    """Add the first part of a split quotation ("X", CUE SPEAKER, "Y" with Y kept): the head
+    sees a very short X with little context and tends to drop it, but the marks and the
+    attribution between commas say it is the same quotation."""
+    kept_set = set(kept)
+    by_open = {cands[k].open: k for k in kept}
+    added = []
+    for r, c in enumerate(cands):
+        if r in kept_set:
+            continue
+        m = re.match(r"\s*,[^\n]{0,80}?,\s*[\"']", work[c.close + 1:c.close + 90])
+        if not m:
+            continue
+        nxt = c.close + m.end()  # the next opening mark
+        k = by_open.get(nxt)
+        if k is None or work[nxt] != work[c.open] or not _SPLIT_GAP.match(work[c.close + 1:nxt]):
+            continue
+        if any(_overlap(c.open, c.close + 1, cands[j].open, cands[j].close + 1) for j in kept + added):
+            continue
+        added.append(r)
+    return kept + added
+
+
+def _bare_cue(word: str) -> str:
+    """A cue word without a conjunction or relative prefix (ואמר, שאמר -> אמר)."""
+    return word[1:] if len(word) > 3 and word[0] in "וש" else word
+
+
+def _oblique(e, tokens) -> bool:
+    """A person named after a preposition (לטום הארקין, בשרמן, ב-Mangrove, עם X, של X) or after
+    ש (שסילבר התאמץ: the subject of a relative clause)."""
+    import bisect
+
+    starts = [t.start for t in tokens]
+    i = bisect.bisect_right(starts, e.start) - 1
+    if i < 0:
+        return False
+    t = tokens[i]
+    pre = t.text[: max(0, e.start - t.start)]
+    if pre and set(pre) & (PREP_LETTERS - {"ש"}) and not pre.startswith("ש"):
+        return True
+    if pre in ("ש", "וש"):
+        return True
+    prev = tokens[i - 1].text if i > 0 else ""
+    return prev in OBLIQUE_WORDS or (prev == "-" and i > 1 and len(tokens[i - 2].text) <= 2
+                                     and set(tokens[i - 2].text) <= PREP_LETTERS | {"ו", "ה"})
+
+
+def _speaker_start(scores, context: list[int], tokens, quote_spans, original: str = "",
+                   quote: tuple[int, int] | None = None) -> int | None:
+    """Index into ``context`` of the best speaker-mention start that is not a word inside a
+    quotation (the speaker is never quoted words: "אמריקאים", אמר, "מתרעמים...") and not in
+    another paragraph than the quote (unless the quote opens its paragraph, when the one before
+    may introduce it); None when no word is left."""
+    order = np.argsort(-scores, kind="stable")
+    opens_par = False
+    if quote is not None and original:
+        par = original.rfind("\n", 0, quote[0])
+        opens_par = original[par + 1:quote[0]].strip(" \t\"'״“”„«»") == ""
+    for kb in order:
+        t = tokens[context[kb]]
+        if any(s <= t.start and t.end <= e for s, e in quote_spans):
+            continue
+        if quote is not None and original:
+            gap = original[t.end:quote[0]] if t.end <= quote[0] else original[quote[1]:t.start]
+            if "\n" in gap and not (opens_par and t.end <= quote[0] and gap.count("\n") <= 2):
+                continue
+        return int(kb)
+    return None
 
 
 def _adjacent(tokens, wstarts: list[int], prev_close: int, open_: int) -> bool:
@@ -269,8 +372,63 @@ def _titled_person(mention, tokens, entities):
     return found
 
 
+# a group named by its size (השלושה, שלושת השותפים, שניהם) stands for the last list of that
+# many people (רונה שגב גל, איתן בק ושחר צפריר)
+GROUP_WORDS = {"השניים": 2, "שניהם": 2, "שתיהן": 2, "השתיים": 2, "שני": 2, "שתי": 2,
+               "השלושה": 3, "השלוש": 3, "שלושתם": 3, "שלושתן": 3, "שלושת": 3,
+               "הארבעה": 4, "ארבעתם": 4, "ארבעת": 4, "החמישה": 5, "חמשתם": 5, "חמשת": 5}
+# "the company" (החברה, בחברה מסבירים, מהחברה נמסר) stands for the last organisation named
+COMPANY = re.compile(r"^[ובמ]?(?:ה)?חברה$")
+_LIST_GAP = re.compile(r"^(?:\s*,\s*|\s+ו-?|\s*,\s*ו-?)$")
+
+
+def _sentence_of(tokens, pos: int) -> int:
+    import bisect
+
+    i = bisect.bisect_right([t.start for t in tokens], pos) - 1
+    return tokens[max(i, 0)].sentence if tokens else 0
+
+
+def _outside(e, quote_spans) -> bool:
+    return not any(s <= e.start and e.end <= t for s, t in quote_spans)
+
+
+def _group(size: int, limit: int, entities, quote_spans, original: str):
+    """The last run of ``size`` people named as a list (A, B ו-C) before ``limit``."""
+    pers = [e for e in entities if e.label == "PER" and e.end <= limit and _outside(e, quote_spans)]
+    runs, cur = [], []
+    for e in pers:
+        if cur and _LIST_GAP.match(original[cur[-1].end:e.start]):
+            cur.append(e)
+        else:
+            if len(cur) > 1:
+                runs.append(cur)
+            cur = [e]
+    if len(cur) > 1:
+        runs.append(cur)
+    fit = [r for r in runs if len(r) == size]
+    if not fit:
+        return None
+    run = fit[-1]
+    return original[run[0].start:run[-1].end], run[0].id
+
+
+def _antecedent(limit: int, tokens, entities, quote_spans):
+    """The person a pronoun, לדבריו or a verb without a subject points back to: in the last
+    sentence before ``limit`` that names a person as a subject (not after a preposition or ש),
+    the first such person; when every person before is oblique, the last one named."""
+    pers = [e for e in entities if e.end <= limit and e.label == "PER" and _outside(e, quote_spans)]
+    if not pers:
+        return None
+    subj = [e for e in pers if not _oblique(e, tokens)]
+    if not subj:
+        return pers[-1]
+    last_sent = _sentence_of(tokens, subj[-1].start)
+    return next(e for e in subj if _sentence_of(tokens, e.start) == last_sent)
+
+
 def _resolve(mention, cue, cue_tok, tokens, entities, cluster_of, cluster_by_id, quote_spans, qstart,
-             prev_speaker):
+             prev_speaker, original: str = ""):
     """(speaker text, entity id or None) for one quote, or None when nobody is named."""
     def named(e):
         c = cluster_by_id.get(cluster_of.get(e.id))
@@ -289,7 +447,22 @@ def _resolve(mention, cue, cue_tok, tokens, entities, cluster_of, cluster_by_id,
         # (דובר המשטרה, הדוברת)
         if not (len(words) == 1 and (words[0] in PRONOUNS or mention.get("pointer"))):
             person = _titled_person(mention, tokens, entities)
-            return named(person) if person is not None else (mention["text"], None)
+            if person is not None:
+                return named(person)
+            if words[0] in GROUP_WORDS and original:
+                group = _group(GROUP_WORDS[words[0]], min(m0, qstart), entities, quote_spans, original)
+                if group is not None:
+                    return group
+            if len(words) == 1 and COMPANY.match(words[0]):
+                # the organisation the text is about: most mentions so far, then the first named
+                orgs = [e for e in entities if e.label == "ORG" and e.end <= min(m0, qstart)
+                        and _outside(e, quote_spans)]
+                if orgs:
+                    count: dict[str, int] = {}
+                    for e in orgs:
+                        count[cluster_of.get(e.id, e.id)] = count.get(cluster_of.get(e.id, e.id), 0) + 1
+                    return named(max(orgs, key=lambda e: (count[cluster_of.get(e.id, e.id)], -e.start)))
+            return mention["text"], None
         anchor = m0
     elif cue is not None:
         anchor = cue["start"]
@@ -300,11 +473,9 @@ def _resolve(mention, cue, cue_tok, tokens, entities, cluster_of, cluster_by_id,
         return None
     # a pronoun, לדבריו or a verb without a subject: the last person named before it, outside
     # quotations
-    limit = min(anchor, qstart)
-    cands = [e for e in entities if e.end <= limit and e.label == "PER"
-             and not any(s <= e.start and e.end <= t for s, t in quote_spans)]
-    if cands:
-        return named(max(cands, key=lambda e: e.start))
+    person = _antecedent(min(anchor, qstart), tokens, entities, quote_spans)
+    if person is not None:
+        return named(person)
     if prev_speaker is not None:
         return prev_speaker["text"], prev_speaker["entity"]
     return None

@@ -78,6 +78,113 @@ def test_nested_quote_sharing_the_closing_mark_yields_the_outer_quote():
     assert "אחד ההורים טען כי \"זהו חינוך פוליטי" in contents(text)
 
 
+def test_several_inner_quotes_keep_the_outer_quote_open():
+    text = ('"יזמים מפתחים מוצר "בבועה" ולא מבינים את השוק. אל תפחדו מ"גניבת רעיונות", '
+            'צאו לשוק מהר", אמר המשקיע.')
+    assert ('יזמים מפתחים מוצר "בבועה" ולא מבינים את השוק. אל תפחדו מ"גניבת רעיונות", צאו לשוק מהר'
+            in contents(text))
+
+
+def test_single_quote_glued_to_a_clitic_opens_a_quote_but_geresh_names_do_not():
+    text = "המגיבים כותבים: 'תחזירו לי את הכסף', 'זו הונאה' ו'אתם תעמדו מול תביעה'."
+    assert contents(text) == ["תחזירו לי את הכסף", "זו הונאה", "אתם תעמדו מול תביעה"]
+    assert mark_roles("ג'ורג' נפגש עם ז'אק", 1) == (False, False)
+
+
+def test_split_quotation_first_fragment_is_kept_with_the_quote_it_belongs_to():
+    from pipeline.quotes import _split_quotations
+
+    text = normalize('"אמריקאים", אמר המושל בחיוך, "מתרעמים על עצם השאלה". "כן", ואחר כך "לא".').text
+    cands = find_candidates(text)
+    by_text = {text[c.start:c.end]: k for k, c in enumerate(cands)}
+    kept = [by_text["מתרעמים על עצם השאלה"]]
+    added = _split_quotations(text, cands, kept)
+    assert sorted(text[cands[k].start:cands[k].end] for k in added) == ["אמריקאים", "מתרעמים על עצם השאלה"]
+    # a quote followed by text that is not a short attribution between commas stays out
+    assert _split_quotations(text, cands, [by_text["לא"]]) == [by_text["לא"]]
+
+
+@pytest.mark.parametrize("word,pointer", [
+    ("לדבריו", True), ("לדבריה", True), ("ולדבריהם", True), ("לטענתו", True), ("לדעתה", True),
+    ("להערכתו", True), ("לדברי", False), ("לטענת", False), ("דבריו", False), ("אמר", False)])
+def test_possessive_attribution_words_are_pointers(word, pointer):
+    from pipeline.quotes import POINTER_CUE
+
+    assert bool(POINTER_CUE.match(word)) == pointer
+
+
+# ----------------------------------------------------------------------------- resolution
+
+@dataclass
+class T:
+    start: int
+    end: int
+    text: str
+    sentence: int
+
+
+def _doc(text: str, labels: dict[str, str]):
+    """Tokens (split on spaces, sentence after '.') and entities for the given words."""
+    import re
+
+    tokens, ents, sent = [], [], 0
+    for m in re.finditer(r"\S+", text):
+        w = m.group().rstrip(".,:")
+        tokens.append(T(m.start(), m.start() + len(w), w, sent))
+        if m.group().endswith("."):
+            sent += 1
+    for n, (words, label) in enumerate(labels.items()):
+        start = text.index(words)
+        ents.append(QE(f"e{n + 1}", start, start + len(words), words, label,
+                       next(t.start for t in tokens if t.start <= start < t.end)))
+    return tokens, sorted(ents, key=lambda e: e.start)
+
+
+@dataclass
+class QE:
+    id: str
+    start: int
+    end: int
+    text: str
+    label: str
+    token_start: int
+
+
+def test_pronoun_prefers_the_subject_over_people_after_a_preposition_or_she():
+    from pipeline.quotes import _antecedent
+
+    text = "אלי ויזל, שסילבר עזר לו, תמך בו. הוא פגש את משה כהן. הוא אמר"
+    tokens, ents = _doc(text, {"אלי ויזל": "PER", "סילבר": "PER", "משה כהן": "PER"})
+    # in the last sentence naming a subject... משה כהן is an object (את): the subject before wins
+    assert _antecedent(text.index("הוא אמר"), tokens, ents, []).text == "אלי ויזל"
+    text2 = "דנה לוי נפגשה עם רון. רון כהן הגיע. הוא אמר"
+    tokens2, ents2 = _doc(text2, {"דנה לוי": "PER", "רון.": "PER", "רון כהן": "PER"})
+    assert _antecedent(text2.index("הוא אמר"), tokens2, ents2, []).text == "רון כהן"
+    # a person named only inside a quotation is never the antecedent
+    assert _antecedent(text2.index("הוא אמר"), tokens2, ents2, [(text2.index("רון כהן"), len(text2))]).text \
+        == "דנה לוי"
+
+
+def test_a_group_word_resolves_to_the_list_of_that_many_people():
+    from pipeline.quotes import _group
+
+    text = "בקרן שותפים רונה גל, איתן בק ושחר צפריר. השלושה אמרו"
+    _, ents = _doc(text, {"רונה גל": "PER", "איתן בק": "PER", "שחר צפריר": "PER"})
+    assert _group(3, text.index("השלושה"), ents, [], text) == ("רונה גל, איתן בק ושחר צפריר", "e1")
+    assert _group(2, text.index("השלושה"), ents, [], text) is None
+
+
+def test_the_company_resolves_to_the_organisation_the_text_is_about():
+    from pipeline.quotes import _resolve
+
+    text = "הפלטפורמה של env0 מתחברת ל-AWS ול-Azure. בחברה טוענים כי"
+    tokens, ents = _doc(text, {"env0": "ORG", "AWS": "ORG", "Azure": "ORG"})
+    m0 = text.index("בחברה")
+    mention = {"start": m0, "end": m0 + 5, "text": "בחברה"}
+    cluster_of = {e.id: e.id for e in ents}
+    assert _resolve(mention, None, None, tokens, ents, cluster_of, {}, [], len(text), None, text) == ("env0", "e1")
+
+
 # ----------------------------------------------------------------------------- clusters
 
 @dataclass
@@ -107,6 +214,16 @@ def test_a_surname_shared_by_two_people_goes_to_the_nearest_one_before():
     ents = [E("e1", 0, 9, "שמעון פרס", "PER"), E("e2", 20, 28, "יורק פרס", "PER"), E("e3", 40, 43, "פרס", "PER")]
     _, of = cluster_entities(ents)
     assert of["e3"] == of["e2"] != of["e1"]
+
+
+def test_a_one_letter_spelling_variant_of_a_surname_joins_the_full_name():
+    ents = [E("e1", 0, 8, "גון סילר", "PER"), E("e2", 20, 25, "סילבר", "PER"),
+            E("e3", 30, 37, "דנה כהן", "PER"), E("e4", 40, 43, "כהנ", "PER"),
+            E("e5", 50, 55, "סילבר", "PER")]
+    clusters, of = cluster_entities(ents)
+    assert of["e2"] == of["e1"] == of["e5"]
+    assert {c.id: c for c in clusters}[of["e2"]].name == "גון סילר"
+    assert of["e4"] != of["e3"]  # a three-letter surname is too short to guess a variant
 
 
 # ----------------------------------------------------------------------------- metric

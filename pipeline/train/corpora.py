@@ -272,3 +272,70 @@ def htb_documents(data_dir: Path | str) -> list[HtbDocument]:
             docs.append(HtbDocument(doc_id, split, texts, matched))
     docs.sort(key=lambda x: (x.split, x.doc_id))
     return docs
+
+
+# ----------------------------------------------------------------------------- extra NER data
+
+def _ngrams(tokens: list[str], n: int = 8) -> set[tuple[str, ...]]:
+    if len(tokens) < n:
+        return {tuple(tokens)}
+    return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+
+
+def bmc_extra(data_dir: Path | str, exclude: list[list[str]]) -> list[Sentence]:
+    """BMC sentences (all three splits' union, each sentence once) that share no 8-token run with
+    any sentence in ``exclude``.
+
+    BMC is Ha'aretz news like the HTB: 452 of NEMO's 500 dev sentences and 983 train sentences
+    are also in BMC (none of the test sentences). Pass NEMO train+dev+test as ``exclude`` so the
+    extra data never carries a dev or test sentence (and does not repeat train ones).
+    """
+    d = Path(data_dir) / "bmc" / "splits"
+    banned: set[tuple[str, ...]] = set()
+    for toks in exclude:
+        banned |= _ngrams(toks)
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for part in ("train", "dev", "test"):
+        for s in read_bmes(d / f"bmc_split.{part}.1.bmes"):
+            key = tuple(s.tokens)
+            if key in seen or _ngrams(s.tokens) & banned:
+                continue
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def iahlt_dev_sentences(data_dir: Path | str) -> list[Sentence]:
+    """IAHLTwiki + IAHLTknesset **dev** sentences as our tokens with NEMO token-single BIOSE tags.
+
+    Gold comes from the bracketed ``Entity=`` annotation (outer entities of NEMO's nine types;
+    TIMEX, TTL and MISC are O). The text is tokenised by our own segmenter, and an entity covers
+    the tokens from the one holding its first character to the one holding its last, clitic
+    prefix included, as NEMO token-single does. The test files are never read here.
+    """
+    from ..evaluate.spans import iahlt_gold
+    from ..normalize import normalize
+    from ..segment import tokenize
+
+    out = []
+    for corpus in ("iahltwiki", "iahltknesset"):
+        for g in iahlt_gold(data_dir, corpus, "dev"):
+            toks = tokenize(normalize(g.text))
+            if not toks:
+                continue
+            labels = ["O"] * len(toks)
+            for s, e, lab in sorted(g.spans):
+                idx = [i for i, t in enumerate(toks) if t.start < e and t.end > s]
+                if not idx or any(labels[i] != "O" for i in idx):
+                    continue
+                a, b = idx[0], idx[-1]
+                if a == b:
+                    labels[a] = f"S-{lab}"
+                else:
+                    labels[a] = f"B-{lab}"
+                    for i in range(a + 1, b):
+                        labels[i] = f"I-{lab}"
+                    labels[b] = f"E-{lab}"
+            out.append(Sentence([g.text[t.start:t.end] for t in toks], labels))
+    return out

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..ner import biose_labels
 from ..normalize import normalize
-from .corpora import nemo_token_single
+from .corpora import bmc_extra, iahlt_dev_sentences, nemo_token_single
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,11 @@ DEFAULTS = {
     "eval_every": 0,  # steps; 0 = once per epoch
     "log_every": 50,
     "threads": 0,  # 0 = torch default
+    # extra training data (never a dev or test sentence of NEMO, never an IAHLT test file)
+    "extra_iahlt_dev": False,  # IAHLTwiki + IAHLTknesset dev Entity= gold, NEMO types, same head
+    "aux_bmc": False,  # BMC sentences not in NEMO, through a second (auxiliary) head: BMC labels
+    "aux_weight": 1.0,  # loss weight of the auxiliary head's batches
+    "keep_epoch_states": "",  # folder for an fp32 state dict per epoch (checkpoint averaging)
 }
 
 
@@ -40,6 +45,10 @@ def set_seed(seed: int):
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def bioes_labels(types) -> list[str]:
+    return ["O"] + [f"{k}-{t}" for t in types for k in "BIES"]
 
 
 def build_dataset(tokenizer, sentences, label2id, max_length):
@@ -117,14 +126,32 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
         label2id=label2id, dtype=torch.float32)
     train_sents = nemo_token_single(data_dir, "train")
     dev_sents = nemo_token_single(data_dir, "dev")
+    if cfg["extra_iahlt_dev"]:
+        extra = iahlt_dev_sentences(data_dir)
+        log.info("extra: %d IAHLT dev sentences, %d entities", len(extra),
+                 sum(t[0] in "BS" for x in extra for t in x.labels))
+        train_sents = train_sents + extra
     ds = build_dataset(tok, train_sents, label2id, cfg["max_length"])
     lengths = [len(x) for x in ds["input_ids"]]
     log.info("train: %d sentences, %d sub-words; dev: %d sentences", len(ds), sum(lengths),
              len(dev_sents))
+    aux_head, aux_ds, aux_lengths = None, None, []
+    if cfg["aux_bmc"]:
+        nemo_all = [x.tokens for sp in ("train", "dev", "test") for x in nemo_token_single(data_dir, sp)]
+        bmc = bmc_extra(data_dir, nemo_all)
+        types = sorted({t.split("-", 1)[1] for x in bmc for t in x.labels if t != "O"})
+        aux_labels = bioes_labels(types)
+        aux_ds = build_dataset(tok, bmc, {lab: i for i, lab in enumerate(aux_labels)}, cfg["max_length"])
+        aux_lengths = [len(x) for x in aux_ds["input_ids"]]
+        aux_head = torch.nn.Linear(model.config.hidden_size, len(aux_labels))
+        log.info("auxiliary head: %d BMC sentences outside NEMO, %d sub-words, labels %s",
+                 len(aux_ds), sum(aux_lengths), " ".join(types))
 
     head_lr = cfg.get("classifier_learning_rate") or cfg["learning_rate"]
     enc = [(n, p) for n, p in model.named_parameters() if not n.startswith("classifier.")]
     head = [p for n, p in model.named_parameters() if n.startswith("classifier.")]
+    if aux_head is not None:
+        head += list(aux_head.parameters())
     emb = [p for n, p in enc if "word_embeddings" in n]
     no_decay = [p for n, p in enc if "word_embeddings" not in n and (n.endswith("bias") or "LayerNorm" in n)]
     rest = [p for n, p in enc if "word_embeddings" not in n and not (n.endswith("bias") or "LayerNorm" in n)]
@@ -135,7 +162,7 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
         {"params": head, "weight_decay": 0.0, "lr": head_lr},
     ], lr=cfg["learning_rate"])
     base_lrs = [g["lr"] for g in opt.param_groups]
-    steps_per_epoch = math.ceil(len(ds) / cfg["batch_size"])
+    steps_per_epoch = math.ceil(len(ds) / cfg["batch_size"]) + math.ceil(len(aux_lengths) / cfg["batch_size"])
     total = steps_per_epoch * cfg["epochs"]
     warmup = max(1, int(total * cfg["warmup_ratio"]))
     rng = random.Random(cfg["seed"])
@@ -160,16 +187,26 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
             log.info("saved new best (dev F1 %.2f) to %s", scores["f1"], out_dir)
 
     model.train()
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
     for epoch in range(cfg["epochs"]):
-        for batch in length_batches(lengths, cfg["batch_size"], rng):
-            ids, mask, lab = collate(ds, batch, tok.pad_token_id)
+        batches = [(ds, b) for b in length_batches(lengths, cfg["batch_size"], rng)]
+        if aux_ds is not None:
+            batches += [(aux_ds, b) for b in length_batches(aux_lengths, cfg["batch_size"], rng)]
+            rng.shuffle(batches)
+        for source, batch in batches:
+            ids, mask, lab = collate(source, batch, tok.pad_token_id)
             scale = min(1.0, (step + 1) / warmup) if step < warmup else \
                 max(0.0, (total - step) / max(1, total - warmup))
             for g, lr in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr * scale
-            loss = model(input_ids=ids, attention_mask=mask, labels=lab).loss
+            if source is ds:
+                loss = model(input_ids=ids, attention_mask=mask, labels=lab).loss
+            else:  # auxiliary corpus: the shared encoder, its own head
+                hidden = model.dropout(model.bert(input_ids=ids, attention_mask=mask).last_hidden_state)
+                logits = aux_head(hidden)
+                loss = cfg["aux_weight"] * loss_fn(logits.view(-1, logits.shape[-1]), lab.view(-1))
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], 1.0)
             opt.step()
             opt.zero_grad(set_to_none=True)
             step += 1
@@ -182,6 +219,10 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
                 run_eval(step / steps_per_epoch)
         if not cfg["eval_every"] or step % cfg["eval_every"]:
             run_eval(epoch + 1)
+        if cfg["keep_epoch_states"]:
+            keep = Path(cfg["keep_epoch_states"])
+            keep.mkdir(parents=True, exist_ok=True)
+            torch.save(model.state_dict(), keep / f"epoch{epoch + 1}.pt")
     best["train_seconds"] = round(time.time() - t0)
     save_meta(out_dir, cfg, best, history)
     return best

@@ -177,6 +177,16 @@ def fit(examples: list[DocExample], cfg, epochs: int = 40, lr: float = 1e-3, bat
     return module.eval()
 
 
+def cue_lexicon(docs: list[dict]) -> list[str]:
+    """The one-word cues of the training gold, conjunction/relative prefix removed (ואמר -> אמר)."""
+    from ..normalize import normalize
+    from ..quotes import _bare_cue
+
+    words = {_bare_cue(normalize(q["cue"]["text"]).text) for d in docs for q in d.get("quotes", [])
+             if q.get("cue") and len(q["cue"]["text"].split()) == 1}
+    return sorted(words)
+
+
 def train(model_dir: Path, train_path: Path, dev_path: Path | None, out_dir: Path | None = None,
           epochs: int = 40, lr: float = 1e-3, batch_docs: int = 8, seed: int = 13,
           layers: tuple[int, ...] = (8, 12), window: int = 30, hidden: int = 256, members: int = 3,
@@ -197,7 +207,8 @@ def train(model_dir: Path, train_path: Path, dev_path: Path | None, out_dir: Pat
     log.info("features: %d documents, %d candidates (%d quotes) in %.0f s", len(examples), n_cand, n_pos,
              time.time() - t0)
     cfg = HeadConfig(layers=list(layers), dim=ann.classifier.model.config.hidden_size * len(layers),
-                     hidden=hidden, window=window, members=members, speaker_threshold=speaker_threshold)
+                     hidden=hidden, window=window, members=members, speaker_threshold=speaker_threshold,
+                     cue_words=cue_lexicon(train_docs))
     t1 = time.time()
     modules = [fit(examples, cfg, epochs=epochs, lr=lr, batch_docs=batch_docs, seed=seed + k)
                for k in range(members)]
