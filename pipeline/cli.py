@@ -280,7 +280,8 @@ def cmd_eval(args) -> int:
             "iahltwiki": "IAHLTwiki", "iahltknesset": "IAHLTknesset",
             "geektime": "Geektime (HeQ val paragraphs, our gold)"}[corpus]
     what = "token-single" if level == "token" else "character spans, prefixes stripped"
-    print(f"{name} {what} {args.split}" + (f": {n} sentences" if n else ""))
+    split = "val" if corpus == "geektime" else args.split
+    print(f"{name} {what} {split}" + (f": {n} sentences" if n else ""))
     print(f"{'label':6} {'P':>7} {'R':>7} {'F1':>7} {'support':>8}")
     for lab, s in scores["per_label"].items():
         print(f"{lab:6} {s['precision']:7.2f} {s['recall']:7.2f} {s['f1']:7.2f} {s['support']:8d}")
@@ -288,7 +289,7 @@ def cmd_eval(args) -> int:
     corpus_name = {"nemo": f"nemo-{args.scheme}-token-single" if level == "token" else "nemo-htb-ud-morph-chars",
                    "bmc": "bmc-per-org-loc", "iahltwiki": "ud-iahltwiki", "iahltknesset": "ud-iahltknesset",
                    "geektime": "hebnews-geektime-val"}[corpus]
-    result = {"task": "ner", "corpus": corpus_name, "split": args.split, "level": level, "model": str(model),
+    result = {"task": "ner", "corpus": corpus_name, "split": split, "level": level, "model": str(model),
               **scores}
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
