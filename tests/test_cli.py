@@ -162,6 +162,30 @@ def test_train_smoke_on_fixture_data(tmp_path):
     assert "f1" in json.loads(r.stdout.decode().strip().splitlines()[-1])
 
 
+@needs_model
+def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
+    """The extra-data recipe on fixture files: IAHLT dev on the NER head, BMC and HebPipe POS
+    through auxiliary heads; the saved folder is a plain NER model (no auxiliary weights)."""
+    import yaml
+
+    cfg = yaml.safe_load(Path("configs/train_ner_extra.yaml").read_text())
+    cfg.update({"aux_pos": 5, "keep_epoch_states": str(tmp_path / "epochs"), "threads": 1})
+    (tmp_path / "extra.yaml").write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "tiny"
+    r = run("train", "ner", "-v", "--config", str(tmp_path / "extra.yaml"), "--data-dir", str(FIXTURES / "data"),
+            "--base-model", str(MODEL_DIR), "--output-dir", str(out), "--epochs", "1")
+    assert r.returncode == 0, r.stderr[-2000:]
+    log = r.stderr.decode()
+    assert "extra: 4 IAHLT dev sentences" in log
+    assert "auxiliary head: 12 BMC sentences outside NEMO" in log
+    assert "auxiliary head: 5 HebPipe POS sentences outside NEMO" in log
+    assert (tmp_path / "epochs" / "epoch1.pt").exists()
+    from safetensors import safe_open
+
+    with safe_open(str(out / "model.safetensors"), "pt") as f:
+        assert not any("aux" in k for k in f.keys()) and "classifier.weight" in f.keys()
+
+
 def test_view_command(tmp_path):
     doc = {"schema": "hebnews.document/1", "text": "פוטין נחת.", "meta": {"source": "x"},
            "sentences": [{"start": 0, "end": 10}], "tokens": [],

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..ner import biose_labels
 from ..normalize import normalize
-from .corpora import bmc_extra, iahlt_dev_sentences, nemo_token_single
+from .corpora import bmc_extra, hebpipe_pos_sentences, iahlt_dev_sentences, nemo_token_single
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ DEFAULTS = {
     # extra training data (never a dev or test sentence of NEMO, never an IAHLT test file)
     "extra_iahlt_dev": False,  # IAHLTwiki + IAHLTknesset dev Entity= gold, NEMO types, same head
     "aux_bmc": False,  # BMC sentences not in NEMO, through a second (auxiliary) head: BMC labels
-    "aux_weight": 1.0,  # loss weight of the auxiliary head's batches
+    "aux_pos": 0,  # N > 0: N HebPipe sentences (IAHLT UD, not in NEMO) through an auxiliary UPOS head
+    "aux_weight": 1.0,  # loss weight of the auxiliary heads' batches
     "keep_epoch_states": "",  # folder for an fp32 state dict per epoch (checkpoint averaging)
 }
 
@@ -135,22 +136,33 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
     lengths = [len(x) for x in ds["input_ids"]]
     log.info("train: %d sentences, %d sub-words; dev: %d sentences", len(ds), sum(lengths),
              len(dev_sents))
-    aux_head, aux_ds, aux_lengths = None, None, []
+    aux = []  # auxiliary tasks on the shared encoder: (name, head, dataset, lengths)
+    nemo_all = [x.tokens for sp in ("train", "dev", "test") for x in nemo_token_single(data_dir, sp)] \
+        if cfg["aux_bmc"] or cfg["aux_pos"] else []
     if cfg["aux_bmc"]:
-        nemo_all = [x.tokens for sp in ("train", "dev", "test") for x in nemo_token_single(data_dir, sp)]
         bmc = bmc_extra(data_dir, nemo_all)
         types = sorted({t.split("-", 1)[1] for x in bmc for t in x.labels if t != "O"})
         aux_labels = bioes_labels(types)
         aux_ds = build_dataset(tok, bmc, {lab: i for i, lab in enumerate(aux_labels)}, cfg["max_length"])
-        aux_lengths = [len(x) for x in aux_ds["input_ids"]]
-        aux_head = torch.nn.Linear(model.config.hidden_size, len(aux_labels))
+        aux.append(("bmc", torch.nn.Linear(model.config.hidden_size, len(aux_labels)), aux_ds,
+                    [len(x) for x in aux_ds["input_ids"]]))
         log.info("auxiliary head: %d BMC sentences outside NEMO, %d sub-words, labels %s",
-                 len(aux_ds), sum(aux_lengths), " ".join(types))
+                 len(aux_ds), sum(aux[-1][3]), " ".join(types))
+    if cfg["aux_pos"]:
+        pos = hebpipe_pos_sentences(data_dir, nemo_all)
+        random.Random(cfg["seed"]).shuffle(pos)
+        pos = pos[:int(cfg["aux_pos"])]
+        tags = sorted({t for x in pos for t in x.labels})
+        aux_ds = build_dataset(tok, pos, {t: i for i, t in enumerate(tags)}, cfg["max_length"])
+        aux.append(("pos", torch.nn.Linear(model.config.hidden_size, len(tags)), aux_ds,
+                    [len(x) for x in aux_ds["input_ids"]]))
+        log.info("auxiliary head: %d HebPipe POS sentences outside NEMO, %d sub-words, %d tags",
+                 len(aux_ds), sum(aux[-1][3]), len(tags))
 
     head_lr = cfg.get("classifier_learning_rate") or cfg["learning_rate"]
     enc = [(n, p) for n, p in model.named_parameters() if not n.startswith("classifier.")]
     head = [p for n, p in model.named_parameters() if n.startswith("classifier.")]
-    if aux_head is not None:
+    for _, aux_head, _, _ in aux:
         head += list(aux_head.parameters())
     emb = [p for n, p in enc if "word_embeddings" in n]
     no_decay = [p for n, p in enc if "word_embeddings" not in n and (n.endswith("bias") or "LayerNorm" in n)]
@@ -162,7 +174,7 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
         {"params": head, "weight_decay": 0.0, "lr": head_lr},
     ], lr=cfg["learning_rate"])
     base_lrs = [g["lr"] for g in opt.param_groups]
-    steps_per_epoch = math.ceil(len(ds) / cfg["batch_size"]) + math.ceil(len(aux_lengths) / cfg["batch_size"])
+    steps_per_epoch = math.ceil(len(ds) / cfg["batch_size"]) + sum(math.ceil(len(a[3]) / cfg["batch_size"]) for a in aux)
     total = steps_per_epoch * cfg["epochs"]
     warmup = max(1, int(total * cfg["warmup_ratio"]))
     rng = random.Random(cfg["seed"])
@@ -189,17 +201,18 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
     model.train()
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
     for epoch in range(cfg["epochs"]):
-        batches = [(ds, b) for b in length_batches(lengths, cfg["batch_size"], rng)]
-        if aux_ds is not None:
-            batches += [(aux_ds, b) for b in length_batches(aux_lengths, cfg["batch_size"], rng)]
+        batches = [(None, ds, b) for b in length_batches(lengths, cfg["batch_size"], rng)]
+        for _, aux_head, aux_ds, aux_lengths in aux:
+            batches += [(aux_head, aux_ds, b) for b in length_batches(aux_lengths, cfg["batch_size"], rng)]
+        if aux:
             rng.shuffle(batches)
-        for source, batch in batches:
+        for aux_head, source, batch in batches:
             ids, mask, lab = collate(source, batch, tok.pad_token_id)
             scale = min(1.0, (step + 1) / warmup) if step < warmup else \
                 max(0.0, (total - step) / max(1, total - warmup))
             for g, lr in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr * scale
-            if source is ds:
+            if aux_head is None:
                 loss = model(input_ids=ids, attention_mask=mask, labels=lab).loss
             else:  # auxiliary corpus: the shared encoder, its own head
                 hidden = model.dropout(model.bert(input_ids=ids, attention_mask=mask).last_hidden_state)
