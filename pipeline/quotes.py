@@ -413,6 +413,27 @@ def _group(size: int, limit: int, entities, quote_spans, original: str):
     return original[run[0].start:run[-1].end], run[0].id
 
 
+def _subject_after(pos: int, tokens, entities, quote_spans, window: int = 4):
+    """A person (not after a preposition) named within ``window`` tokens after ``pos`` in the same
+    sentence and outside quotations: the subject of a verb that precedes it."""
+    import bisect
+
+    starts = [t.start for t in tokens]
+    i = bisect.bisect_left(starts, pos)
+    if i >= len(tokens):
+        return None
+    sent = tokens[max(i - 1, 0)].sentence
+    follow = [t for t in tokens[i:i + window] if t.sentence == sent]
+    if not follow:
+        return None
+    end = follow[-1].end
+    for e in entities:
+        if e.label == "PER" and pos <= e.start < end and _outside(e, quote_spans) and not _oblique(e, tokens):
+            if not any(s <= e.start < t for s, t in quote_spans):
+                return e
+    return None
+
+
 def _antecedent(limit: int, tokens, entities, quote_spans):
     """The person a pronoun, לדבריו or a verb without a subject points back to: in the last
     sentence before ``limit`` that names a person as a subject (not after a preposition or ש),
@@ -464,6 +485,12 @@ def _resolve(mention, cue, cue_tok, tokens, entities, cluster_of, cluster_by_id,
                     return named(max(orgs, key=lambda e: (count[cluster_of.get(e.id, e.id)], -e.start)))
             return mention["text"], None
         anchor = m0
+        if mention.get("pointer") and words[0] not in PRONOUNS and not POINTER_CUE.match(words[0]):
+            # a speech verb with its subject after it (אמר ראש הממשלה נתניהו, אומר גבאי):
+            # a person named within the next few words, in the same sentence, outside quotes
+            late = _subject_after(m1, tokens, entities, quote_spans)
+            if late is not None:
+                return named(late)
     elif cue is not None:
         anchor = cue["start"]
     elif prev_speaker is not None:

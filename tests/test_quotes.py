@@ -296,3 +296,20 @@ def test_nicknames_titles_and_acronyms_are_not_quotes(quote_annotator):
             'המבצע כונה "חומת מגן".')
     d = _quotes(quote_annotator, text)
     assert d["quotes"] == []
+
+
+def test_a_speech_verb_takes_the_person_named_right_after_it_as_subject():
+    from pipeline.quotes import _subject_after
+
+    text = "הם נפגשו. אמר אתמול ראש הממשלה בנימין נתניהו כי"
+    tokens, ents = _doc(text, {"בנימין נתניהו": "PER"})
+    pos = text.index("אמר") + 3
+    assert _subject_after(pos, tokens, ents, []).text == "בנימין נתניהו"
+    # too far, or after a preposition, or inside a quotation: not the subject
+    text2 = "אמר לבנימין נתניהו כי"
+    tokens2, ents2 = _doc(text2, {"בנימין נתניהו": "PER"})
+    assert _subject_after(3, tokens2, ents2, []) is None
+    assert _subject_after(pos, tokens, ents, [(text.index("בנימין"), len(text))]) is None
+    text3 = "אמר אחד מבכירי המפלגה הוותיקים והמוכרים דני כהן"
+    tokens3, ents3 = _doc(text3, {"דני כהן": "PER"})
+    assert _subject_after(3, tokens3, ents3, []) is None
