@@ -328,7 +328,14 @@ def cmd_train(args) -> int:
             from .train.quotes import train
 
             res = train(Path(args.model), Path(args.train), Path(args.dev) if args.dev else None,
-                        Path(args.output) if args.output else None, epochs=args.epochs, seed=args.seed)
+                        Path(args.output) if args.output else None, epochs=args.epochs, seed=args.seed,
+                        members=args.members)
+            print(json.dumps(res, ensure_ascii=False))
+        elif args.train_cmd == "average":
+            from .train.ner import average_checkpoints
+
+            res = average_checkpoints(Path(args.run), Path(args.states),
+                                      [int(x) for x in args.epochs.split(",")], Path(args.output), args.data_dir)
             print(json.dumps(res, ensure_ascii=False))
         elif args.train_cmd == "prefixes":
             from .train.prefixes import build, evaluate
@@ -339,6 +346,9 @@ def cmd_train(args) -> int:
     except DataMissing as exc:
         _err(str(exc))
         return EXIT_DATA
+    except FileNotFoundError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
     return EXIT_OK
 
 
@@ -564,6 +574,14 @@ def build_parser() -> argparse.ArgumentParser:
     tn.add_argument("--output-dir", dest="output_dir")
     tn.add_argument("--epochs", type=int)
     tn.add_argument("--seed", type=int)
+    ta = tsub.add_parser("average", parents=[common], help="average epoch checkpoints of a NER run",
+                         description="Uniform weight average of the fp32 epoch states that a NER run kept "
+                         "(keep_epoch_states), written as a model folder and scored on NEMO dev.")
+    ta.add_argument("--run", required=True, help="the run's output folder (config, tokenizer)")
+    ta.add_argument("--states", required=True, help="the run's keep_epoch_states folder")
+    ta.add_argument("--epochs", required=True, help="comma-separated epochs, e.g. 5,6")
+    ta.add_argument("-o", "--output", required=True)
+    ta.add_argument("--data-dir", default="../shared/data")
     tf = tsub.add_parser("prefixes", parents=[common], help="build the clitic-prefix lexicon")
     tf.add_argument("--model", default="models/hebnews-ner")
     tf.add_argument("--data-dir", default="../shared/data")
@@ -574,6 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
     tq.add_argument("-o", "--output", help="folder for quote_head.* (default: the model folder)")
     tq.add_argument("--epochs", type=int, default=40)
     tq.add_argument("--seed", type=int, default=13)
+    tq.add_argument("--members", type=int, default=3,
+                    help="heads trained with seeds SEED, SEED+1, ...; their probabilities are averaged")
     t.set_defaults(func=cmd_train)
 
     w = sub.add_parser("view", parents=[common], help="render annotated JSON as an HTML page",

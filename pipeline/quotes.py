@@ -216,6 +216,10 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
                        and sc.speaker_i[r, j] >= 0.5):
                     span.append(x.context[j])
                     j += 1
+                # a name never ends on its hyphen (רושין-רימיני): take the word after it too
+                while (tokens[span[-1]].text in ("-", "־", "–") and span[-1] + 1 < len(tokens)
+                       and tokens[span[-1] + 1].start == tokens[span[-1]].end):
+                    span.append(span[-1] + 1)
                 first, last = tokens[span[0]], tokens[span[-1]]
                 s0 = first.start
                 if span[0] != cue_tok and first.kind == "heb" and prefixes is not None:

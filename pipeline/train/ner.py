@@ -276,3 +276,35 @@ def save(model, tok, out_dir: Path, cfg, best, history):
         shutil.rmtree(old)
     else:
         tmp.rename(out_dir)
+
+
+def average_checkpoints(run_dir: Path, states_dir: Path, epochs: list[int], out_dir: Path,
+                        data_dir: str | Path | None = None) -> dict:
+    """Uniform average of the fp32 epoch states a run kept (``keep_epoch_states``), saved like a
+    trained model (fp16) with the run's config and history; scored on NEMO dev when the data
+    directory is there."""
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from .corpora import DataMissing
+
+    missing = [e for e in epochs if not (states_dir / f"epoch{e}.pt").is_file()]
+    if missing:
+        raise FileNotFoundError(f"no state for epoch(s) {missing} in {states_dir}")
+    tok = AutoTokenizer.from_pretrained(run_dir)
+    model = AutoModelForTokenClassification.from_pretrained(run_dir, dtype=torch.float32)
+    states = [torch.load(states_dir / f"epoch{e}.pt", map_location="cpu") for e in epochs]
+    model.load_state_dict({k: sum(s[k].float() for s in states) / len(states) for k in states[0]})
+    meta = json.loads((run_dir / "hebnews_training.json").read_text())
+    cfg = {**meta["config"], "averaged_epochs": list(epochs)}
+    best = {**meta["best"], "averaged_epochs": list(epochs)}
+    if data_dir is not None:
+        try:
+            scores = evaluate(model, tok, nemo_token_single(data_dir, "dev"))
+            best.update({"dev_f1": scores["f1"], "dev_precision": scores["precision"],
+                         "dev_recall": scores["recall"], "f1": scores["f1"], "per_label": scores["per_label"]})
+        except DataMissing:
+            log.warning("no NEMO dev in %s: the average is not scored", data_dir)
+    save(model, tok, out_dir, cfg, best, meta["history"])
+    return {"output": str(out_dir), "epochs": list(epochs),
+            **{k: best[k] for k in ("dev_f1", "dev_precision", "dev_recall") if k in best}}
