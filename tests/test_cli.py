@@ -184,6 +184,17 @@ def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
 
     with safe_open(str(out / "model.safetensors"), "pt") as f:
         assert not any("aux" in k for k in f.keys()) and "classifier.weight" in f.keys()
+    # the kept epoch state averages into a loadable, scored model folder
+    avg = tmp_path / "avg"
+    r = run("train", "average", "--run", str(out), "--states", str(tmp_path / "epochs"), "--epochs", "1",
+            "-o", str(avg), "--data-dir", str(FIXTURES / "data"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    assert res["epochs"] == [1] and "dev_f1" in res
+    assert json.loads((avg / "hebnews_training.json").read_text())["config"]["averaged_epochs"] == [1]
+    r = run("train", "average", "--run", str(out), "--states", str(tmp_path / "epochs"), "--epochs", "1,2",
+            "-o", str(tmp_path / "avg2"))
+    assert r.returncode == 2 and b"no state for epoch(s) [2]" in r.stderr
 
 
 def test_view_command(tmp_path):
