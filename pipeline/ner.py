@@ -22,6 +22,17 @@ def _split(label: str) -> tuple[str, str | None]:
     return prefix, typ
 
 
+def set_span_tags(tags: list[str], a: int, b: int, label: str) -> None:
+    """Write BIOSE tags for an entity over tokens a..b (inclusive) into ``tags``."""
+    if a == b:
+        tags[a] = f"S-{label}"
+        return
+    tags[a] = f"B-{label}"
+    for i in range(a + 1, b):
+        tags[i] = f"I-{label}"
+    tags[b] = f"E-{label}"
+
+
 def allowed_transitions(labels: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Boolean masks: start[j], trans[i, j], end[i] for a valid BIOSE sequence."""
     n = len(labels)

@@ -297,12 +297,12 @@ def _bare_cue(word: str) -> str:
     return word[1:] if len(word) > 3 and word[0] in "וש" else word
 
 
-def _oblique(e, tokens) -> bool:
+def _oblique(e, tokens, starts: list[int] | None = None) -> bool:
     """A person named after a preposition (לטום הארקין, בשרמן, ב-Mangrove, עם X, של X) or after
     ש (שסילבר התאמץ: the subject of a relative clause)."""
     import bisect
 
-    starts = [t.start for t in tokens]
+    starts = starts if starts is not None else [t.start for t in tokens]
     i = bisect.bisect_right(starts, e.start) - 1
     if i < 0:
         return False
@@ -386,10 +386,10 @@ COMPANY = re.compile(r"^[ובמ]?(?:ה)?חברה$")
 _LIST_GAP = re.compile(r"^(?:\s*,\s*|\s+ו-?|\s*,\s*ו-?)$")
 
 
-def _sentence_of(tokens, pos: int) -> int:
+def _sentence_of(tokens, pos: int, starts: list[int] | None = None) -> int:
     import bisect
 
-    i = bisect.bisect_right([t.start for t in tokens], pos) - 1
+    i = bisect.bisect_right(starts if starts is not None else [t.start for t in tokens], pos) - 1
     return tokens[max(i, 0)].sentence if tokens else 0
 
 
@@ -432,7 +432,7 @@ def _subject_after(pos: int, tokens, entities, quote_spans, window: int = 4):
         return None
     end = follow[-1].end
     for e in entities:
-        if e.label == "PER" and pos <= e.start < end and _outside(e, quote_spans) and not _oblique(e, tokens):
+        if e.label == "PER" and pos <= e.start < end and _outside(e, quote_spans) and not _oblique(e, tokens, starts):
             if not any(s <= e.start < t for s, t in quote_spans):
                 return e
     return None
@@ -445,11 +445,12 @@ def _antecedent(limit: int, tokens, entities, quote_spans):
     pers = [e for e in entities if e.end <= limit and e.label == "PER" and _outside(e, quote_spans)]
     if not pers:
         return None
-    subj = [e for e in pers if not _oblique(e, tokens)]
+    starts = [t.start for t in tokens]
+    subj = [e for e in pers if not _oblique(e, tokens, starts)]
     if not subj:
         return pers[-1]
-    last_sent = _sentence_of(tokens, subj[-1].start)
-    return next(e for e in subj if _sentence_of(tokens, e.start) == last_sent)
+    last_sent = _sentence_of(tokens, subj[-1].start, starts)
+    return next(e for e in subj if _sentence_of(tokens, e.start, starts) == last_sent)
 
 
 def _resolve(mention, cue, cue_tok, tokens, entities, cluster_of, cluster_by_id, quote_spans, qstart,

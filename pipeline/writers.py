@@ -5,6 +5,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .ner import set_span_tags
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -86,13 +88,7 @@ def token_tags(doc: dict) -> list[str]:
         b = ends.get(e["end"])
         if a is None or b is None or b < a:
             continue
-        if a == b:
-            tags[a] = f"S-{e['label']}"
-        else:
-            tags[a] = f"B-{e['label']}"
-            for k in range(a + 1, b):
-                tags[k] = f"I-{e['label']}"
-            tags[b] = f"E-{e['label']}"
+        set_span_tags(tags, a, b, e["label"])
     return tags
 
 

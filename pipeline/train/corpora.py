@@ -282,6 +282,13 @@ def _ngrams(tokens: list[str], n: int = 8) -> set[tuple[str, ...]]:
     return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
 
 
+def _banned(exclude: list[list[str]]) -> set[tuple[str, ...]]:
+    banned: set[tuple[str, ...]] = set()
+    for toks in exclude:
+        banned |= _ngrams(toks)
+    return banned
+
+
 def bmc_extra(data_dir: Path | str, exclude: list[list[str]]) -> list[Sentence]:
     """BMC sentences (all three splits' union, each sentence once) that share no 8-token run with
     any sentence in ``exclude``.
@@ -291,9 +298,7 @@ def bmc_extra(data_dir: Path | str, exclude: list[list[str]]) -> list[Sentence]:
     extra data never carries a dev or test sentence (and does not repeat train ones).
     """
     d = Path(data_dir) / "bmc" / "splits"
-    banned: set[tuple[str, ...]] = set()
-    for toks in exclude:
-        banned |= _ngrams(toks)
+    banned = _banned(exclude)
     seen: set[tuple[str, ...]] = set()
     out = []
     for part in ("train", "dev", "test"):
@@ -315,6 +320,7 @@ def iahlt_dev_sentences(data_dir: Path | str) -> list[Sentence]:
     prefix included, as NEMO token-single does. The test files are never read here.
     """
     from ..evaluate.spans import iahlt_gold
+    from ..ner import set_span_tags
     from ..normalize import normalize
     from ..segment import tokenize
 
@@ -329,14 +335,7 @@ def iahlt_dev_sentences(data_dir: Path | str) -> list[Sentence]:
                 idx = [i for i, t in enumerate(toks) if t.start < e and t.end > s]
                 if not idx or any(labels[i] != "O" for i in idx):
                     continue
-                a, b = idx[0], idx[-1]
-                if a == b:
-                    labels[a] = f"S-{lab}"
-                else:
-                    labels[a] = f"B-{lab}"
-                    for i in range(a + 1, b):
-                        labels[i] = f"I-{lab}"
-                    labels[b] = f"E-{lab}"
+                set_span_tags(labels, idx[0], idx[-1], lab)
             out.append(Sentence([g.text[t.start:t.end] for t in toks], labels))
     return out
 
@@ -353,9 +352,7 @@ def hebpipe_pos_sentences(data_dir: Path | str, exclude: list[list[str]]) -> lis
     a sentence sharing an 8-token run with any ``exclude`` sentence (pass NEMO train+dev+test) is
     dropped, so neither NEMO dev/test text nor a repeat of NEMO train gets in.
     """
-    banned: set[tuple[str, ...]] = set()
-    for toks in exclude:
-        banned |= _ngrams(toks)
+    banned = _banned(exclude)
     out: list[Sentence] = []
     tokens: list[str] = []
     labels: list[str] = []

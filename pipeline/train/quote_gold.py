@@ -42,15 +42,20 @@ def sources(data_dir: Path | str) -> Iterator[dict]:
         elif doc.split == "dev":
             text = raw_dev.get(doc.doc_id) or " ".join(doc.sentences)
             yield {"id": doc.doc_id, "source": "htb", "split": "dev", "text": text}
+    yield from _geektime(d, "val", "dev")
+
+
+def _geektime(d: Path, heq_split: str, split: str) -> Iterator[dict]:
+    """HeQ Geektime paragraphs of one HeQ split, ids ``heq:SPLIT:TITLE#:PARAGRAPH``."""
     with open(_need(d / "heq" / "geektime_paragraphs.jsonl"), encoding="utf-8") as f:
         titles: dict[str, int] = {}
         for line in f:
             p = json.loads(line)
-            if p["split"] != "val":
+            if p["split"] != heq_split:
                 continue
             t = titles.setdefault(p["title"], len(titles))
-            yield {"id": f"heq:val:{t}:{p['paragraph_index']}", "source": "heq-geektime",
-                   "split": "dev", "text": p["context"], "title": p["title"]}
+            yield {"id": f"heq:{heq_split}:{t}:{p['paragraph_index']}", "source": "heq-geektime",
+                   "split": split, "text": p["context"], "title": p["title"]}
 
 
 def held_out_sources(data_dir: Path | str) -> Iterator[dict]:
@@ -67,15 +72,7 @@ def held_out_sources(data_dir: Path | str) -> Iterator[dict]:
                 docs.append((n, tar.extractfile(m).read().decode("utf-8").strip()))
     for n, text in sorted(docs):
         yield {"id": f"htb:{n}", "source": "htb", "split": "test", "text": text}
-    with open(_need(d / "heq" / "geektime_paragraphs.jsonl"), encoding="utf-8") as f:
-        titles: dict[str, int] = {}
-        for line in f:
-            p = json.loads(line)
-            if p["split"] != "test":
-                continue
-            t = titles.setdefault(p["title"], len(titles))
-            yield {"id": f"heq:test:{t}:{p['paragraph_index']}", "source": "heq-geektime",
-                   "split": "test", "text": p["context"], "title": p["title"]}
+    yield from _geektime(d, "test", "test")
 
 
 def mark_positions(text: str) -> list[tuple[int, str]]:
