@@ -324,6 +324,14 @@ def cmd_train(args) -> int:
 
             best = train(_train_config(args), args.data_dir)
             print(json.dumps({k: v for k, v in best.items() if k != "per_label"}))
+        elif args.train_cmd == "quotes" and args.cv:
+            from .train.quotes import cross_validate
+
+            res = cross_validate(Path(args.model), Path(args.train), folds=args.cv, epochs=args.epochs,
+                                 seed=args.seed, members=args.members)
+            if not args.verbose:
+                res.pop("speaker_errors", None)
+            print(json.dumps(res, ensure_ascii=False))
         elif args.train_cmd == "quotes":
             from .train.quotes import train
 
@@ -337,6 +345,12 @@ def cmd_train(args) -> int:
             res = average_checkpoints(Path(args.run), Path(args.states),
                                       [int(x) for x in args.epochs.split(",")], Path(args.output), args.data_dir)
             print(json.dumps(res, ensure_ascii=False))
+        elif args.train_cmd == "soup":
+            from .train.ner import soup
+
+            res = soup([Path(m) for m in args.models], Path(args.output),
+                       None if args.no_eval else args.data_dir, greedy=args.greedy)
+            print(json.dumps(res, ensure_ascii=False))
         elif args.train_cmd == "prefixes":
             from .train.prefixes import build, evaluate
 
@@ -346,7 +360,7 @@ def cmd_train(args) -> int:
     except DataMissing as exc:
         _err(str(exc))
         return EXIT_DATA
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         _err(str(exc))
         return EXIT_USAGE
     return EXIT_OK
@@ -582,6 +596,15 @@ def build_parser() -> argparse.ArgumentParser:
     ta.add_argument("--epochs", required=True, help="comma-separated epochs, e.g. 5,6")
     ta.add_argument("-o", "--output", required=True)
     ta.add_argument("--data-dir", default="../shared/data")
+    ts = tsub.add_parser("soup", parents=[common], help="average NER models fine-tuned from one encoder",
+                         description="Model soup: the weight average of NER model folders fine-tuned from the "
+                         "same base encoder (same labels), written as a model folder and scored on NEMO dev; "
+                         "--greedy keeps an ingredient only when it does not lower dev F1.")
+    ts.add_argument("models", nargs="+", help="model folders (at least two)")
+    ts.add_argument("-o", "--output", required=True)
+    ts.add_argument("--greedy", action="store_true")
+    ts.add_argument("--no-eval", action="store_true", help="do not score on NEMO dev (uniform soup only)")
+    ts.add_argument("--data-dir", default="../shared/data")
     tf = tsub.add_parser("prefixes", parents=[common], help="build the clitic-prefix lexicon")
     tf.add_argument("--model", default="models/hebnews-ner")
     tf.add_argument("--data-dir", default="../shared/data")
@@ -594,6 +617,10 @@ def build_parser() -> argparse.ArgumentParser:
     tq.add_argument("--seed", type=int, default=13)
     tq.add_argument("--members", type=int, default=3,
                     help="heads trained with seeds SEED, SEED+1, ...; their probabilities are averaged")
+    tq.add_argument("--cv", type=int, metavar="K",
+                    help="instead of training: K-fold cross-validation on --train (heads of the other "
+                         "folds tag each fold through the whole pipeline); prints quote F1 and speaker "
+                         "accuracy, writes nothing")
     t.set_defaults(func=cmd_train)
 
     w = sub.add_parser("view", parents=[common], help="render annotated JSON as an HTML page",

@@ -195,6 +195,27 @@ def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
     r = run("train", "average", "--run", str(out), "--states", str(tmp_path / "epochs"), "--epochs", "1,2",
             "-o", str(tmp_path / "avg2"))
     assert r.returncode == 2 and b"no state for epoch(s) [2]" in r.stderr
+    # unscored (no data): the run's best-epoch F1 is not passed off as the average's
+    r = run("train", "average", "--run", str(out), "--states", str(tmp_path / "epochs"), "--epochs", "1",
+            "-o", str(tmp_path / "avg0"), "--data-dir", str(tmp_path / "no-data"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "dev_f1" not in json.loads(r.stdout.decode().strip().splitlines()[-1])
+    assert "dev_f1" not in json.loads((tmp_path / "avg0" / "hebnews_training.json").read_text())["best"]
+    # a greedy soup of the run and its average: scored ingredients, a loadable model folder
+    soup = tmp_path / "soup"
+    r = run("train", "soup", str(out), str(avg), "--greedy", "-o", str(soup), "--data-dir", str(FIXTURES / "data"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    assert len(res["trail"]) == 3 and "dev_f1" in res and 1 <= len(res["soup"]) <= 2
+    assert json.loads((soup / "hebnews_training.json").read_text())["config"]["soup"] == res["soup"]
+    from transformers import AutoModelForTokenClassification
+
+    assert AutoModelForTokenClassification.from_pretrained(soup).config.id2label
+    # one folder is not a soup; a folder that is not a model is a clear error
+    r = run("train", "soup", str(out), "-o", str(tmp_path / "s1"), "--no-eval")
+    assert r.returncode == 2 and b"at least two" in r.stderr
+    r = run("train", "soup", str(out), str(tmp_path), "-o", str(tmp_path / "s2"), "--no-eval")
+    assert r.returncode == 2 and b"not a model folder" in r.stderr
 
 
 def test_view_command(tmp_path):

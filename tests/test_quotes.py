@@ -313,3 +313,34 @@ def test_a_speech_verb_takes_the_person_named_right_after_it_as_subject():
     text3 = "אמר אחד מבכירי המפלגה הוותיקים והמוכרים דני כהן"
     tokens3, ents3 = _doc(text3, {"דני כהן": "PER"})
     assert _subject_after(3, tokens3, ents3, []) is None
+
+
+def test_cross_validation_scores_held_out_folds_and_writes_nothing(quote_annotator, tmp_path):
+    """hebnews train quotes --cv: fold heads trained on the other folds tag each fold."""
+    import hashlib
+    import json
+
+    from pipeline.train.quotes import cross_validate
+
+    from .conftest import MODEL_DIR as model
+    texts = [('השר משה כהן אמר אתמול: "נעשה הכל כדי לסיים את השביתה". ', "משה כהן", "אמר"),
+             ('"המצב קשה מאוד", הודיעה דוברת המשטרה רונית לוי בערב. ', "רונית לוי", "הודיעה"),
+             ('יוסי אברהם, מנהל בית החולים, הוסיף: "אין לנו מספיק מיטות". ', "יוסי אברהם", "הוסיף"),
+             ('לדברי שרה גולן, "הבחירות יתקיימו במועדן". ', "שרה גולן", "לדברי")]
+    docs = []
+    for n, (t, spk, cue) in enumerate(texts):
+        a = t.index('"') + 1
+        b = t.index('"', a)
+        docs.append({"id": f"d{n}", "text": t, "quotes": [
+            {"id": "q1", "start": a, "end": b, "text": t[a:b],
+             "speaker": {"text": spk, "mention": {"start": t.index(spk), "end": t.index(spk) + len(spk), "text": spk}},
+             "cue": {"start": t.index(cue), "end": t.index(cue) + len(cue), "text": cue}}]})
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    before = hashlib.sha256((model / "quote_head.safetensors").read_bytes()).hexdigest()
+    r = cross_validate(model, gold, folds=2, epochs=2, members=1)
+    assert (r["folds"], r["documents"], r["gold_quotes"]) == (2, 4, 4)
+    assert 0.0 <= r["quote_f1"] <= 1.0 and r["predicted_quotes"] >= 0
+    assert hashlib.sha256((model / "quote_head.safetensors").read_bytes()).hexdigest() == before
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        cross_validate(model, gold, folds=1)

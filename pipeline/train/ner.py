@@ -297,7 +297,10 @@ def average_checkpoints(run_dir: Path, states_dir: Path, epochs: list[int], out_
     model.load_state_dict({k: sum(s[k].float() for s in states) / len(states) for k in states[0]})
     meta = json.loads((run_dir / "hebnews_training.json").read_text())
     cfg = {**meta["config"], "averaged_epochs": list(epochs)}
-    best = {**meta["best"], "averaged_epochs": list(epochs)}
+    # the run's best-epoch scores do not describe the average: drop them unless it is scored
+    best = {k: v for k, v in meta["best"].items() if k not in ("dev_f1", "dev_precision", "dev_recall", "f1",
+                                                                 "per_label")}
+    best["averaged_epochs"] = list(epochs)
     if data_dir is not None:
         try:
             scores = evaluate(model, tok, nemo_token_single(data_dir, "dev"))
@@ -307,4 +310,77 @@ def average_checkpoints(run_dir: Path, states_dir: Path, epochs: list[int], out_
             log.warning("no NEMO dev in %s: the average is not scored", data_dir)
     save(model, tok, out_dir, cfg, best, meta["history"])
     return {"output": str(out_dir), "epochs": list(epochs),
+            **{k: best[k] for k in ("dev_f1", "dev_precision", "dev_recall") if k in best}}
+
+
+def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, greedy: bool = False) -> dict:
+    """A model soup: the uniform weight average of NER models fine-tuned from the same encoder
+    (same labels, same vocabulary), written like a trained model (fp16) with the first model's
+    tokenizer, config and history.
+
+    ``greedy`` (Wortsman et al. 2022, "Model soups"): ingredients are sorted by their own NEMO dev
+    F1 and each is kept only when adding it to the soup does not lower dev F1; this needs the data
+    directory. The result records every ingredient's and every tried soup's dev F1."""
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from .corpora import DataMissing
+
+    if len(models) < 2:
+        raise ValueError("a soup needs at least two model folders")
+    for m in models:
+        if not (m / "config.json").is_file():
+            raise FileNotFoundError(f"not a model folder (no config.json): {m}")
+    tok = AutoTokenizer.from_pretrained(models[0])
+    base = AutoModelForTokenClassification.from_pretrained(models[0], dtype=torch.float32)
+    states = []
+    for m in models:
+        mod = AutoModelForTokenClassification.from_pretrained(m, dtype=torch.float32)
+        if mod.config.id2label != base.config.id2label:
+            raise ValueError(f"{m}: labels differ from {models[0]}; only models of one label set mix")
+        st = mod.state_dict()
+        if st.keys() != base.state_dict().keys() or any(st[k].shape != v.shape for k, v in base.state_dict().items()):
+            raise ValueError(f"{m}: weights do not match {models[0]} (another base encoder?)")
+        states.append({k: v.float() for k, v in st.items()})
+
+    def mix(chosen: list[int]):
+        base.load_state_dict({k: sum(states[i][k] for i in chosen) / len(chosen) for k in states[0]})
+
+    dev = None
+    if data_dir is not None:
+        try:
+            dev = nemo_token_single(data_dir, "dev")
+        except DataMissing:
+            if greedy:
+                raise
+            log.warning("no NEMO dev in %s: the soup is not scored", data_dir)
+    elif greedy:
+        raise ValueError("a greedy soup is chosen on NEMO dev: give the data directory")
+    trail = []
+    chosen = list(range(len(models)))
+    if greedy:
+        own = []
+        for i in range(len(models)):
+            mix([i])
+            own.append(evaluate(base, tok, dev)["f1"])
+            trail.append({"models": [str(models[i])], "dev_f1": own[-1]})
+        order = sorted(range(len(models)), key=lambda i: -own[i])
+        chosen, best_f1 = [order[0]], own[order[0]]
+        for i in order[1:]:
+            mix(chosen + [i])
+            f1 = evaluate(base, tok, dev)["f1"]
+            trail.append({"models": [str(models[j]) for j in chosen + [i]], "dev_f1": f1})
+            if f1 >= best_f1:
+                chosen, best_f1 = chosen + [i], f1
+    mix(chosen)
+    meta = json.loads((models[0] / "hebnews_training.json").read_text()) \
+        if (models[0] / "hebnews_training.json").is_file() else {"config": {}, "best": {}, "history": []}
+    cfg = {**meta["config"], "soup": [str(models[i]) for i in chosen]}
+    best = {"soup": [str(models[i]) for i in chosen], "soup_trail": trail}
+    if dev is not None:
+        scores = evaluate(base, tok, dev)
+        best.update({"dev_f1": scores["f1"], "dev_precision": scores["precision"],
+                     "dev_recall": scores["recall"], "f1": scores["f1"], "per_label": scores["per_label"]})
+    save(base, tok, out_dir, cfg, best, meta.get("history", []))
+    return {"output": str(out_dir), "soup": best["soup"], "trail": trail,
             **{k: best[k] for k in ("dev_f1", "dev_precision", "dev_recall") if k in best}}
