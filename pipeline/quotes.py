@@ -199,7 +199,9 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
         cue = mention = None
         cue_tok = None
         if x.context:
-            k = int(np.argmax(cue_p[r, :len(x.context)]))
+            # a pronoun is a subject, never the speech verb (היא הדגישה)
+            k = int(np.argmax(np.where([tokens[i].norm in PRONOUNS for i in x.context], -1.0,
+                                       cue_p[r, :len(x.context)])))
             if cue_p[r, k] >= sc.cue_none[r]:
                 cue_tok = x.context[k]
                 t = tokens[cue_tok]
@@ -234,7 +236,7 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
             kk = x.context.index(mention["tokens"][0])
             word = tokens[mention["tokens"][0]].norm
             if mention["tokens"][0] == cue_tok or cue_p[r, kk] >= 0.2 or POINTER_CUE.match(word) \
-                    or _bare_cue(word) in cue_words:
+                    or _cue_like(word, cue_words):
                 mention["pointer"] = True
                 if cue is None:
                     cue_tok = mention["tokens"][0]
@@ -295,6 +297,21 @@ def _split_quotations(work: str, cands: list[Candidate], kept: list[int]) -> lis
 def _bare_cue(word: str) -> str:
     """A cue word without a conjunction or relative prefix (ואמר, שאמר -> אמר)."""
     return word[1:] if len(word) > 3 and word[0] in "וש" else word
+
+
+def _cue_like(word: str, cue_words: set[str]) -> bool:
+    """A cue word of the training gold, or its past-tense feminine / plural form (הדגיש ->
+    הדגישה, הדגישו): the lexicon holds the forms the gold happened to use."""
+    w = _bare_cue(word)
+    if w in cue_words:
+        return True
+    if len(w) > 3 and w[-1] in "הו":
+        stem = w[:-1]
+        return (stem[:-1] + FINAL_FORM.get(stem[-1], stem[-1])) in cue_words  # טענו -> טען
+    return False
+
+
+FINAL_FORM = {"כ": "ך", "מ": "ם", "נ": "ן", "פ": "ף", "צ": "ץ"}
 
 
 def _oblique(e, tokens, starts: list[int] | None = None) -> bool:

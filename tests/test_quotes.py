@@ -344,3 +344,12 @@ def test_cross_validation_scores_held_out_folds_and_writes_nothing(quote_annotat
     assert hashlib.sha256((model / "quote_head.safetensors").read_bytes()).hexdigest() == before
     with pytest.raises(ValueError, match="at least 2 folds"):
         cross_validate(model, gold, folds=1)
+
+
+def test_cue_lexicon_covers_feminine_and_plural_past_forms():
+    from pipeline.quotes import _cue_like
+
+    words = {"הדגיש", "אמר", "טען"}
+    assert _cue_like("הדגישה", words) and _cue_like("הדגישו", words) and _cue_like("ואמרה", words)
+    assert _cue_like("שטענו", words) and _cue_like("אמר", words)
+    assert not _cue_like("המגעים", words) and not _cue_like("אחד", words) and not _cue_like("אמרת", words)
