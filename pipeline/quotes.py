@@ -299,6 +299,9 @@ def _bare_cue(word: str) -> str:
     return word[1:] if len(word) > 3 and word[0] in "וש" else word
 
 
+FINAL_FORM = {"כ": "ך", "מ": "ם", "נ": "ן", "פ": "ף", "צ": "ץ"}  # a letter's word-final shape
+
+
 def _cue_like(word: str, cue_words: set[str]) -> bool:
     """A cue word of the training gold, or its past-tense feminine / plural form (הדגיש ->
     הדגישה, הדגישו): the lexicon holds the forms the gold happened to use."""
@@ -309,9 +312,6 @@ def _cue_like(word: str, cue_words: set[str]) -> bool:
         stem = w[:-1]
         return (stem[:-1] + FINAL_FORM.get(stem[-1], stem[-1])) in cue_words  # טענו -> טען
     return False
-
-
-FINAL_FORM = {"כ": "ך", "מ": "ם", "נ": "ן", "פ": "ף", "צ": "ץ"}
 
 
 def _oblique(e, tokens, starts: list[int] | None = None) -> bool:

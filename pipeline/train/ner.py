@@ -278,6 +278,18 @@ def save(model, tok, out_dir: Path, cfg, best, history):
         tmp.rename(out_dir)
 
 
+def _mean_state(states: list[dict]) -> dict:
+    """The uniform average of state dicts with the same keys, in fp32."""
+    return {k: sum(s[k].float() for s in states) / len(states) for k in states[0]}
+
+
+def _dev_scores(model, tok, dev) -> dict:
+    """The ``best`` fields of ``hebnews_training.json`` for a model scored on NEMO dev."""
+    scores = evaluate(model, tok, dev)
+    return {"dev_f1": scores["f1"], "dev_precision": scores["precision"], "dev_recall": scores["recall"],
+            "f1": scores["f1"], "per_label": scores["per_label"]}
+
+
 def average_checkpoints(run_dir: Path, states_dir: Path, epochs: list[int], out_dir: Path,
                         data_dir: str | Path | None = None) -> dict:
     """Uniform average of the fp32 epoch states a run kept (``keep_epoch_states``), saved like a
@@ -294,7 +306,7 @@ def average_checkpoints(run_dir: Path, states_dir: Path, epochs: list[int], out_
     tok = AutoTokenizer.from_pretrained(run_dir)
     model = AutoModelForTokenClassification.from_pretrained(run_dir, dtype=torch.float32)
     states = [torch.load(states_dir / f"epoch{e}.pt", map_location="cpu") for e in epochs]
-    model.load_state_dict({k: sum(s[k].float() for s in states) / len(states) for k in states[0]})
+    model.load_state_dict(_mean_state(states))
     meta = json.loads((run_dir / "hebnews_training.json").read_text())
     cfg = {**meta["config"], "averaged_epochs": list(epochs)}
     # the run's best-epoch scores do not describe the average: drop them unless it is scored
@@ -303,9 +315,7 @@ def average_checkpoints(run_dir: Path, states_dir: Path, epochs: list[int], out_
     best["averaged_epochs"] = list(epochs)
     if data_dir is not None:
         try:
-            scores = evaluate(model, tok, nemo_token_single(data_dir, "dev"))
-            best.update({"dev_f1": scores["f1"], "dev_precision": scores["precision"],
-                         "dev_recall": scores["recall"], "f1": scores["f1"], "per_label": scores["per_label"]})
+            best.update(_dev_scores(model, tok, nemo_token_single(data_dir, "dev")))
         except DataMissing:
             log.warning("no NEMO dev in %s: the average is not scored", data_dir)
     save(model, tok, out_dir, cfg, best, meta["history"])
@@ -333,18 +343,19 @@ def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, 
             raise FileNotFoundError(f"not a model folder (no config.json): {m}")
     tok = AutoTokenizer.from_pretrained(models[0])
     base = AutoModelForTokenClassification.from_pretrained(models[0], dtype=torch.float32)
-    states = []
-    for m in models:
+    ref = base.state_dict()
+    states = [{k: v.clone() for k, v in ref.items()}]
+    for m in models[1:]:
         mod = AutoModelForTokenClassification.from_pretrained(m, dtype=torch.float32)
         if mod.config.id2label != base.config.id2label:
             raise ValueError(f"{m}: labels differ from {models[0]}; only models of one label set mix")
         st = mod.state_dict()
-        if st.keys() != base.state_dict().keys() or any(st[k].shape != v.shape for k, v in base.state_dict().items()):
+        if st.keys() != ref.keys() or any(st[k].shape != v.shape for k, v in ref.items()):
             raise ValueError(f"{m}: weights do not match {models[0]} (another base encoder?)")
-        states.append({k: v.float() for k, v in st.items()})
+        states.append(st)
 
     def mix(chosen: list[int]):
-        base.load_state_dict({k: sum(states[i][k] for i in chosen) / len(chosen) for k in states[0]})
+        base.load_state_dict(_mean_state([states[i] for i in chosen]))
 
     dev = None
     if data_dir is not None:
@@ -378,9 +389,7 @@ def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, 
     cfg = {**meta["config"], "soup": [str(models[i]) for i in chosen]}
     best = {"soup": [str(models[i]) for i in chosen], "soup_trail": trail}
     if dev is not None:
-        scores = evaluate(base, tok, dev)
-        best.update({"dev_f1": scores["f1"], "dev_precision": scores["precision"],
-                     "dev_recall": scores["recall"], "f1": scores["f1"], "per_label": scores["per_label"]})
+        best.update(_dev_scores(base, tok, dev))
     save(base, tok, out_dir, cfg, best, meta.get("history", []))
     return {"output": str(out_dir), "soup": best["soup"], "trail": trail,
             **{k: best[k] for k in ("dev_f1", "dev_precision", "dev_recall") if k in best}}

@@ -187,13 +187,23 @@ def cue_lexicon(docs: list[dict]) -> list[str]:
     return sorted(words)
 
 
+def _head_config(ann, train_docs: list[dict], layers, window: int, hidden: int, members: int,
+                 speaker_threshold: float):
+    """The head's config for the annotator's encoder, with the cue lexicon of ``train_docs``."""
+    from ..quote_head import HeadConfig
+
+    return HeadConfig(layers=list(layers), dim=ann.classifier.model.config.hidden_size * len(layers),
+                      hidden=hidden, window=window, members=members, speaker_threshold=speaker_threshold,
+                      cue_words=cue_lexicon(train_docs))
+
+
 def train(model_dir: Path, train_path: Path, dev_path: Path | None, out_dir: Path | None = None,
           epochs: int = 40, lr: float = 1e-3, batch_docs: int = 8, seed: int = 13,
           layers: tuple[int, ...] = (8, 12), window: int = 30, hidden: int = 256, members: int = 3,
           speaker_threshold: float = 0.0) -> dict:
     from ..annotator import Annotator
     from ..evaluate.quotes import evaluate
-    from ..quote_head import HeadConfig, QuoteTagger
+    from ..quote_head import QuoteTagger
     from .quote_gold import load
 
     out_dir = Path(out_dir or model_dir)
@@ -206,9 +216,7 @@ def train(model_dir: Path, train_path: Path, dev_path: Path | None, out_dir: Pat
     n_pos = int(sum(sum(e.is_quote) for e in examples))
     log.info("features: %d documents, %d candidates (%d quotes) in %.0f s", len(examples), n_cand, n_pos,
              time.time() - t0)
-    cfg = HeadConfig(layers=list(layers), dim=ann.classifier.model.config.hidden_size * len(layers),
-                     hidden=hidden, window=window, members=members, speaker_threshold=speaker_threshold,
-                     cue_words=cue_lexicon(train_docs))
+    cfg = _head_config(ann, train_docs, layers, window, hidden, members, speaker_threshold)
     t1 = time.time()
     modules = [fit(examples, cfg, epochs=epochs, lr=lr, batch_docs=batch_docs, seed=seed + k)
                for k in range(members)]
@@ -233,7 +241,7 @@ def cross_validate(model_dir: Path, train_path: Path, folds: int = 5, epochs: in
     text nobody looked at while writing it; the shipped head is not touched."""
     from ..annotator import Annotator
     from ..evaluate.quotes import score
-    from ..quote_head import HeadConfig, QuoteTagger
+    from ..quote_head import QuoteTagger
     from .quote_gold import load
 
     if folds < 2:
@@ -251,9 +259,8 @@ def cross_validate(model_dir: Path, train_path: Path, folds: int = 5, epochs: in
     preds: list[dict | None] = [None] * len(docs)
     for f in range(folds):
         rest = [e for i, ex in enumerate(examples) if fold_of[i] != f for e in ex]
-        cfg = HeadConfig(layers=list(layers), dim=ann.classifier.model.config.hidden_size * len(layers),
-                         hidden=hidden, window=window, members=members, speaker_threshold=speaker_threshold,
-                         cue_words=cue_lexicon([d for i, d in enumerate(docs) if fold_of[i] != f]))
+        cfg = _head_config(ann, [d for i, d in enumerate(docs) if fold_of[i] != f], layers, window, hidden,
+                           members, speaker_threshold)
         ann.quote_tagger = QuoteTagger([fit(rest, cfg, epochs=epochs, seed=seed + k) for k in range(members)], cfg)
         held = [i for i in range(len(docs)) if fold_of[i] == f]
         for i, doc in zip(held, ann.annotate_many([docs[i]["text"] for i in held])):
