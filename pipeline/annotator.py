@@ -109,10 +109,11 @@ class Annotator:
                 found.append((sent.first + span.start, sent.first + span.end, span.label, score))
         toks = prep.tokens
         names = {toks[i].norm for a, b, _, _ in found for i in range(a, b)}
+        words = {t.norm for t in toks if t.kind == "heb"}
         entities = []
         for a, b, label, score in found:
             first = toks[a]
-            k = self.prefixes.prefix_len(first.norm, names) if first.kind == "heb" else 0
+            k = self.prefixes.prefix_len(first.norm, names, words) if first.kind == "heb" else 0
             start = int(prep.nt.starts[first.wstart + k]) if k else first.start
             end = toks[b - 1].end
             entities.append(Entity(f"e{len(entities) + 1}", start, end, prep.nt.original[start:end],

@@ -186,6 +186,7 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
     kept = _split_quotations(work, cands, kept)
     kept.sort(key=lambda r: cands[r].start)
     names = {w for e in entities for w in e.text.split()}
+    doc_words = {t.norm for t in tokens if t.kind == "heb"}
     cue_words = set(getattr(cfg, "cue_words", None) or ())
     cluster_by_id = {c.id: c for c in clusters}
     quote_spans = [nt.to_original(cands[r].start, cands[r].end) for r in kept]
@@ -225,7 +226,7 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
                 first, last = tokens[span[0]], tokens[span[-1]]
                 s0 = first.start
                 if span[0] != cue_tok and first.kind == "heb" and prefixes is not None:
-                    kpre = prefixes.prefix_len(first.norm, names)
+                    kpre = prefixes.prefix_len(first.norm, names, doc_words)
                     if kpre:
                         s0 = int(nt.starts[first.wstart + kpre])
                 mention = {"start": s0, "end": last.end, "text": nt.original[s0:last.end],
