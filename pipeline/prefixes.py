@@ -104,7 +104,7 @@ class PrefixStripper:
         if rest[:1] in ("ו", "י", "א", "ה"):
             f["rest_first=" + rest[0]] = 1.0
         if len(rest) >= 2 and rest[0] == rest[1]:
-            f["rest_double"] = 1.0  # וו, יי: a foreign V/W or Y sound, not a prefix
+            f["rest_double"] = 1.0  # וו, יי open foreign names (וושינגטון): ב+וושינגטון, not בוו...
         return f
 
     def _score(self, feats: dict[str, float]) -> float:
