@@ -348,8 +348,14 @@ def cmd_train(args) -> int:
         elif args.train_cmd == "soup":
             from .train.ner import soup
 
+            weights = None
+            if args.weights:
+                try:
+                    weights = [float(x) for x in args.weights.split(",")]
+                except ValueError:
+                    raise ValueError(f"--weights: comma-separated numbers expected, got {args.weights!r}") from None
             res = soup([Path(m) for m in args.models], Path(args.output),
-                       None if args.no_eval else args.data_dir, greedy=args.greedy)
+                       None if args.no_eval else args.data_dir, greedy=args.greedy, weights=weights)
             print(json.dumps(res, ensure_ascii=False))
         elif args.train_cmd == "prefixes":
             from .train.prefixes import build, evaluate
@@ -603,7 +609,9 @@ def build_parser() -> argparse.ArgumentParser:
     ts.add_argument("models", nargs="+", help="model folders (at least two)")
     ts.add_argument("-o", "--output", required=True)
     ts.add_argument("--greedy", action="store_true")
-    ts.add_argument("--no-eval", action="store_true", help="do not score on NEMO dev (uniform soup only)")
+    ts.add_argument("--weights", help="comma-separated weight per model (e.g. 4,1: a soup of four plus a fifth "
+                    "ingredient); default uniform")
+    ts.add_argument("--no-eval", action="store_true", help="do not score on NEMO dev")
     ts.add_argument("--data-dir", default="../shared/data")
     tf = tsub.add_parser("prefixes", parents=[common], help="build the clitic-prefix lexicon")
     tf.add_argument("--model", default="models/hebnews-ner")

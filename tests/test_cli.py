@@ -211,6 +211,12 @@ def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
     from transformers import AutoModelForTokenClassification
 
     assert AutoModelForTokenClassification.from_pretrained(soup).config.id2label
+    # a weighted soup (a soup of three plus a fourth ingredient) records its weights
+    r = run("train", "soup", str(out), str(avg), "--weights", "3,1", "-o", str(tmp_path / "sw"), "--no-eval")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((tmp_path / "sw" / "hebnews_training.json").read_text())["config"]["soup_weights"] == [3.0, 1.0]
+    r = run("train", "soup", str(out), str(avg), "--weights", "3", "-o", str(tmp_path / "sw2"), "--no-eval")
+    assert r.returncode == 2 and b"--weights needs 2 positive numbers" in r.stderr
     # one folder is not a soup; a folder that is not a model is a clear error
     r = run("train", "soup", str(out), "-o", str(tmp_path / "s1"), "--no-eval")
     assert r.returncode == 2 and b"at least two" in r.stderr
@@ -355,3 +361,13 @@ def test_jsonl_archive_streams_and_resumes(tmp_path):
         validate(d)
         assert d["meta"]["url"].startswith("https://x.il/")
     assert (tmp_path / "out.errors.jsonl").exists()
+
+
+def test_weighted_state_mean():
+    import torch
+
+    from pipeline.train.ner import _mean_state
+
+    a, b = {"w": torch.tensor([0.0, 4.0])}, {"w": torch.tensor([4.0, 0.0])}
+    assert torch.allclose(_mean_state([a, b])["w"], torch.tensor([2.0, 2.0]))
+    assert torch.allclose(_mean_state([a, b], [3, 1])["w"], torch.tensor([1.0, 3.0]))

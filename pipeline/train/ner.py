@@ -278,9 +278,12 @@ def save(model, tok, out_dir: Path, cfg, best, history):
         tmp.rename(out_dir)
 
 
-def _mean_state(states: list[dict]) -> dict:
-    """The uniform average of state dicts with the same keys, in fp32."""
-    return {k: sum(s[k].float() for s in states) / len(states) for k in states[0]}
+def _mean_state(states: list[dict], weights: list[float] | None = None) -> dict:
+    """The average of state dicts with the same keys, in fp32: uniform, or weighted by
+    ``weights`` (normalised to sum 1)."""
+    w = [1.0] * len(states) if weights is None else [float(x) for x in weights]
+    total = sum(w)
+    return {k: sum(s[k].float() * (x / total) for s, x in zip(states, w)) for k in states[0]}
 
 
 def _dev_scores(model, tok, dev) -> dict:
@@ -323,14 +326,18 @@ def average_checkpoints(run_dir: Path, states_dir: Path, epochs: list[int], out_
             **{k: best[k] for k in ("dev_f1", "dev_precision", "dev_recall") if k in best}}
 
 
-def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, greedy: bool = False) -> dict:
+def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, greedy: bool = False,
+         weights: list[float] | None = None) -> dict:
     """A model soup: the uniform weight average of NER models fine-tuned from the same encoder
     (same labels, same vocabulary), written like a trained model (fp16) with the first model's
     tokenizer, config and history.
 
     ``greedy`` (Wortsman et al. 2022, "Model soups"): ingredients are sorted by their own NEMO dev
     F1 and each is kept only when adding it to the soup does not lower dev F1; this needs the data
-    directory. The result records every ingredient's and every tried soup's dev F1."""
+    directory. The result records every ingredient's and every tried soup's dev F1.
+
+    ``weights`` (not with ``greedy``): one per model, e.g. 4,1 to add one new model to a soup of
+    four as its fifth ingredient (the result equals the uniform soup of all five)."""
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -338,6 +345,11 @@ def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, 
 
     if len(models) < 2:
         raise ValueError("a soup needs at least two model folders")
+    if weights is not None:
+        if greedy:
+            raise ValueError("--weights and --greedy do not mix: a greedy soup is uniform")
+        if len(weights) != len(models) or any(w <= 0 for w in weights):
+            raise ValueError(f"--weights needs {len(models)} positive numbers, one per model")
     for m in models:
         if not (m / "config.json").is_file():
             raise FileNotFoundError(f"not a model folder (no config.json): {m}")
@@ -355,7 +367,8 @@ def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, 
         states.append(st)
 
     def mix(chosen: list[int]):
-        base.load_state_dict(_mean_state([states[i] for i in chosen]))
+        base.load_state_dict(_mean_state([states[i] for i in chosen],
+                                         None if weights is None else [weights[i] for i in chosen]))
 
     dev = None
     if data_dir is not None:
@@ -387,6 +400,8 @@ def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, 
     meta = json.loads((models[0] / "hebnews_training.json").read_text()) \
         if (models[0] / "hebnews_training.json").is_file() else {"config": {}, "best": {}, "history": []}
     cfg = {**meta["config"], "soup": [str(models[i]) for i in chosen]}
+    if weights is not None:
+        cfg["soup_weights"] = [weights[i] for i in chosen]
     best = {"soup": [str(models[i]) for i in chosen], "soup_trail": trail}
     if dev is not None:
         best.update(_dev_scores(base, tok, dev))
