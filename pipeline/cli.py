@@ -328,7 +328,7 @@ def cmd_train(args) -> int:
             from .train.quotes import cross_validate
 
             res = cross_validate(Path(args.model), Path(args.train), folds=args.cv, epochs=args.epochs,
-                                 seed=args.seed, members=args.members)
+                                 seed=args.seed, members=args.members, window=args.window)
             if not args.verbose:
                 res.pop("speaker_errors", None)
             print(json.dumps(res, ensure_ascii=False))
@@ -337,7 +337,7 @@ def cmd_train(args) -> int:
 
             res = train(Path(args.model), Path(args.train), Path(args.dev) if args.dev else None,
                         Path(args.output) if args.output else None, epochs=args.epochs, seed=args.seed,
-                        members=args.members)
+                        members=args.members, window=args.window)
             print(json.dumps(res, ensure_ascii=False))
         elif args.train_cmd == "average":
             from .train.ner import average_checkpoints
@@ -625,6 +625,8 @@ def build_parser() -> argparse.ArgumentParser:
     tq.add_argument("--seed", type=int, default=13)
     tq.add_argument("--members", type=int, default=3,
                     help="heads trained with seeds SEED, SEED+1, ...; their probabilities are averaged")
+    tq.add_argument("--window", type=int, default=30,
+                    help="context words on each side of a quote that may be its cue or speaker")
     tq.add_argument("--cv", type=int, metavar="K",
                     help="instead of training: K-fold cross-validation on --train (heads of the other "
                          "folds tag each fold through the whole pipeline); prints quote F1 and speaker "
