@@ -89,7 +89,7 @@ class PrefixStripper:
              "doc_rest": float(rest in doc_names),
              "doc_rest_word": float(rest in doc_words),
              # the whole token also stands after a prefix elsewhere in the document (ולנקובסקי)
-             "doc_full_prefixed": float(any(q + token in doc_words for q in "ובלמשהכ")),
+             "doc_full_prefixed": float(any(q + token in doc_words for q in PREFIX_LETTERS)),
              "rest_len2": float(len(rest) == 2), "rest_len3": float(len(rest) == 3),
              "rest_long": float(len(rest) >= 6)}
         # the same stem after other prefixes (לפראג, מפראג for בפראג): a stem that takes several
@@ -104,7 +104,7 @@ class PrefixStripper:
         if rest[:1] in ("ו", "י", "א", "ה"):
             f["rest_first=" + rest[0]] = 1.0
         if len(rest) >= 2 and rest[0] == rest[1]:
-            f["rest_double"] = 1.0  # וו, יי open foreign names (וושינגטון): ב+וושינגטון, not בוו...
+            f["rest_double"] = 1.0  # וו, יי open foreign names: ב+וושינגטון, not בוו...
         return f
 
     def _score(self, feats: dict[str, float]) -> float:

