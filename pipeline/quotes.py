@@ -205,6 +205,10 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
                                        cue_p[r, :len(x.context)])))
             if cue_p[r, k] >= sc.cue_none[r]:
                 cue_tok = x.context[k]
+            after_cue = _cue_after_kach(tokens, x.after, cue_words)
+            if after_cue is not None:
+                cue_tok = after_cue
+            if cue_tok is not None:
                 t = tokens[cue_tok]
                 cue = {"start": t.start, "end": t.end, "text": t.text}
             kb = _speaker_start(sc.speaker_b[r, :len(x.context)], x.context, tokens, quote_spans,
@@ -225,7 +229,11 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
                     span.append(span[-1] + 1)
                 first, last = tokens[span[0]], tokens[span[-1]]
                 s0 = first.start
-                if span[0] != cue_tok and first.kind == "heb" and prefixes is not None:
+                # the word after לדברי / לטענת / לפי is the name itself: it takes no preposition
+                # (לדברי לירון אלדר is Liron Eldar, not ל + ירון)
+                after_construct = span[0] > 0 and bool(ANY_POINTER_CUE.match(tokens[span[0] - 1].norm)) \
+                    and not POINTER_CUE.match(tokens[span[0] - 1].norm)
+                if span[0] != cue_tok and first.kind == "heb" and prefixes is not None and not after_construct:
                     kpre = prefixes.prefix_len(first.norm, names, doc_words)
                     if kpre:
                         s0 = int(nt.starts[first.wstart + kpre])
@@ -262,6 +270,30 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
 # להערכתו, כדבריה, ולדבריו); לדברי / לטענת without a suffix take the name after them
 POINTER_CUE = re.compile(r"^ו?(?:לדברי|כדברי|בדברי|לטענת|לדעת|להערכת|לגרסת|לשיטת|לעדות|לפי)"
                          r"(?:ו|ה|הם|הן|נו|י)$")
+# any "according to" cue, with or without the suffix (לדבריו, לדברי השר, לטענת, לפי)
+ANY_POINTER_CUE = re.compile(r"^ו?(?:לדברי|כדברי|בדברי|לטענת|לדעת|להערכת|לגרסת|לשיטת|לעדות|לפי)"
+                             r"(?:ו|ה|הם|הן|נו|י)?$")
+KACH = {"כך", "וכך"}
+AFTER_MARK = {",", ".", "-", "–", "—"}
+
+
+def _cue_after_kach(tokens, after: int, cue_words: set[str]) -> int | None:
+    """The cue of the attribution that follows a quotation as "כך + cue" ("...", כך אמר השר;
+    "...". כך לדברי X): the token index of the cue word, or None. ``after``: the first token
+    after the closing mark (-1: none)."""
+    j = after
+    if j < 0:
+        return None
+    if tokens[j].text in AFTER_MARK:
+        j += 1
+    if j + 1 >= len(tokens) or tokens[j].norm not in KACH:
+        return None
+    w = tokens[j + 1].norm
+    if tokens[j + 1].kind == "heb" and (ANY_POINTER_CUE.match(w) or _cue_like(w, cue_words)):
+        return j + 1
+    return None
+
+
 # a quoted fragment, a short attribution between commas, and the quote going on:
 # "אמריקאים", אמר, "מתרעמים..." / "גורג המסכן", אמרה ריצארדס בהגיה הטקסאנית, "הוא..."
 _SPLIT_GAP = re.compile(r"^\s*,\s*[^\s\"',.:;!?]+(?:\s+[^\s\"',.:;!?]+){0,5}\s*,\s*$")

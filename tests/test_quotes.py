@@ -353,3 +353,32 @@ def test_cue_lexicon_covers_feminine_and_plural_past_forms():
     assert _cue_like("הדגישה", words) and _cue_like("הדגישו", words) and _cue_like("ואמרה", words)
     assert _cue_like("שטענו", words) and _cue_like("אמר", words)
     assert not _cue_like("המגעים", words) and not _cue_like("אחד", words) and not _cue_like("אמרת", words)
+
+
+@pytest.mark.parametrize("text,cue", [
+    ('"המצב קשה מאוד", כך אמר השר בערב.', "אמר"),
+    ('"נמשיך לפתח את המוצר". כך לדברי מנכ"לית החברה.', "לדברי"),
+    ('"נמשיך לפתח את המוצר" וכך הוסיפה המנכ"לית.', "הוסיפה"),
+    ('"המצב קשה מאוד", כך נראה בשטח.', None),
+    ('"המצב קשה מאוד", אמר השר כך.', None),
+])
+def test_kach_and_a_cue_after_the_closing_mark_is_the_attribution(text, cue):
+    from pipeline.annotator import Annotator
+    from pipeline.quotes import _cue_after_kach
+
+    prep = Annotator.prepare(text)
+    close = text.rindex('"', 0, text.index('"', 1) + 1)
+    after = next(i for i, t in enumerate(prep.tokens) if t.start > close)
+    k = _cue_after_kach(prep.tokens, after, {"אמר", "הוסיף"})
+    assert (prep.tokens[k].text if k is not None else None) == cue
+
+
+def test_the_name_after_ledivrei_keeps_its_first_letter(quote_annotator):
+    """לדברי לירון אלדר: after לדברי comes the name itself, never a preposition + name."""
+    text = ('החברה השיקה אתמול מוצר חדש לניהול נתונים. "זה הפתרון הטוב ביותר בשוק כרגע". '
+            'כך לדברי לירון אלדר, מנהלת השיווק בחברה.')
+    d = _quotes(quote_annotator, text)
+    assert len(d["quotes"]) == 1
+    q = d["quotes"][0]
+    assert q["cue"]["text"] == "לדברי"
+    assert q["speaker"]["mention"]["text"] == "לירון אלדר"
