@@ -231,8 +231,7 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
                 s0 = first.start
                 # the word after לדברי / לטענת / לפי is the name itself: it takes no preposition
                 # (לדברי לירון אלדר is Liron Eldar, not ל + ירון)
-                after_construct = span[0] > 0 and bool(ANY_POINTER_CUE.match(tokens[span[0] - 1].norm)) \
-                    and not POINTER_CUE.match(tokens[span[0] - 1].norm)
+                after_construct = span[0] > 0 and bool(BARE_POINTER_CUE.match(tokens[span[0] - 1].norm))
                 if span[0] != cue_tok and first.kind == "heb" and prefixes is not None and not after_construct:
                     kpre = prefixes.prefix_len(first.norm, names, doc_words)
                     if kpre:
@@ -268,11 +267,11 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
 
 # "according to him/her/them": the possessive suffix is the speaker (לדבריו, לטענתה, לדעתם,
 # להערכתו, כדבריה, ולדבריו); לדברי / לטענת without a suffix take the name after them
-POINTER_CUE = re.compile(r"^ו?(?:לדברי|כדברי|בדברי|לטענת|לדעת|להערכת|לגרסת|לשיטת|לעדות|לפי)"
-                         r"(?:ו|ה|הם|הן|נו|י)$")
-# any "according to" cue, with or without the suffix (לדבריו, לדברי השר, לטענת, לפי)
-ANY_POINTER_CUE = re.compile(r"^ו?(?:לדברי|כדברי|בדברי|לטענת|לדעת|להערכת|לגרסת|לשיטת|לעדות|לפי)"
-                             r"(?:ו|ה|הם|הן|נו|י)?$")
+_POINTER_STEMS = r"^ו?(?:לדברי|כדברי|בדברי|לטענת|לדעת|להערכת|לגרסת|לשיטת|לעדות|לפי)"
+_POINTER_SUFFIX = r"(?:ו|ה|הם|הן|נו|י)"
+POINTER_CUE = re.compile(_POINTER_STEMS + _POINTER_SUFFIX + "$")
+# the same words without the suffix (לדברי השר, לטענת, לפי): the name follows them
+BARE_POINTER_CUE = re.compile(_POINTER_STEMS + "$")
 KACH = {"כך", "וכך"}
 AFTER_MARK = {",", ".", "-", "–", "—"}
 
@@ -289,7 +288,8 @@ def _cue_after_kach(tokens, after: int, cue_words: set[str]) -> int | None:
     if j + 1 >= len(tokens) or tokens[j].norm not in KACH:
         return None
     w = tokens[j + 1].norm
-    if tokens[j + 1].kind == "heb" and (ANY_POINTER_CUE.match(w) or _cue_like(w, cue_words)):
+    if tokens[j + 1].kind == "heb" and (POINTER_CUE.match(w) or BARE_POINTER_CUE.match(w)
+                                          or _cue_like(w, cue_words)):
         return j + 1
     return None
 

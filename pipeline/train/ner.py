@@ -328,9 +328,9 @@ def average_checkpoints(run_dir: Path, states_dir: Path, epochs: list[int], out_
 
 def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, greedy: bool = False,
          weights: list[float] | None = None) -> dict:
-    """A model soup: the weight average (uniform unless ``weights``) of NER models fine-tuned from the same encoder
-    (same labels, same vocabulary), written like a trained model (fp16) with the first model's
-    tokenizer, config and history.
+    """A model soup: the weight average (uniform unless ``weights``) of NER models fine-tuned
+    from the same encoder (same labels, same vocabulary), written like a trained model (fp16)
+    with the first model's tokenizer, config and history.
 
     ``greedy`` (Wortsman et al. 2022, "Model soups"): ingredients are sorted by their own NEMO dev
     F1 and each is kept only when adding it to the soup does not lower dev F1; this needs the data
