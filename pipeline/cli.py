@@ -357,6 +357,24 @@ def cmd_train(args) -> int:
             res = soup([Path(m) for m in args.models], Path(args.output),
                        None if args.no_eval else args.data_dir, greedy=args.greedy, weights=weights)
             print(json.dumps(res, ensure_ascii=False))
+        elif args.train_cmd == "device-bundle":
+            from .train.device import bundle
+
+            res = bundle(Path(args.base), Path(args.data_dir), Path(args.output), repo=Path.cwd())
+            print(json.dumps(res, ensure_ascii=False))
+            print(f"device call (models/ must be out of the checkout while it runs: mv models /tmp/models-aside, "
+                  f"back afterwards, or git checkout -- models): carry [\"{args.output}\"], command "
+                  f"\"PYTHONUNBUFFERED=1 PYTHONPATH=. python3 -m pipeline.train.device run --bundle {args.output} "
+                  f"--config configs/device_recipe.yaml --out $OUT\"", file=sys.stderr)
+            if res.get("fits") is False:
+                _err(f"the bundle ({res['bytes'] / 2**20:.1f} MiB) and the tree without models/ "
+                     f"({res['tree_bytes_without_models'] / 2**20:.1f} MiB) exceed the 64 MiB a device call sends")
+                return EXIT_USAGE
+        elif args.train_cmd == "device-merge":
+            from .train.device import merge
+
+            out = merge(Path(args.bundle), Path(args.returned), Path(args.output))
+            print(json.dumps({"output": str(out)}))
         elif args.train_cmd == "prefixes":
             from .train.prefixes import build, evaluate
 
@@ -631,6 +649,19 @@ def build_parser() -> argparse.ArgumentParser:
                     help="instead of training: K-fold cross-validation on --train (heads of the other "
                          "folds tag each fold through the whole pipeline); prints quote F1 and speaker "
                          "accuracy, writes nothing")
+    tb = tsub.add_parser("device-bundle", parents=[common], help="pack base encoder + data for a GPU run",
+                         description="Write the folder a lent GPU machine needs for configs/device_recipe.yaml: "
+                         "the base encoder packed losslessly in 4 bits, its tokenizer and the data files; "
+                         "prints its size and the device call to make.")
+    tb.add_argument("--base", default="build/e5-he")
+    tb.add_argument("--data-dir", default="../shared/data")
+    tb.add_argument("-o", "--output", default="build/device")
+    tg = tsub.add_parser("device-merge", parents=[common], help="model folder from a GPU run's returned files",
+                         description="Join the tensors a device run returned (its $OUT/model) with the bundle's "
+                         "word embeddings and tokenizer into a plain NER model folder.")
+    tg.add_argument("returned", help="the returned model folder (part*.safetensors, config.json)")
+    tg.add_argument("--bundle", default="build/device")
+    tg.add_argument("-o", "--output", required=True)
     t.set_defaults(func=cmd_train)
 
     w = sub.add_parser("view", parents=[common], help="render annotated JSON as an HTML page",

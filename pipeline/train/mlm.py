@@ -12,6 +12,7 @@ import logging
 import math
 import random
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,11 @@ DEFAULTS = {
     "head_learning_rate": 5e-4,
     "warmup_steps": 100,
     "max_steps": 600,
+    # steps that train the fresh MLM head alone (encoder frozen) before the encoder moves: a
+    # random head's first gradients would otherwise be pushed into the pretrained encoder
+    "head_only_steps": 0,
+    "freeze_embeddings": False,  # keep the word-embedding matrix (tied to the decoder) fixed
+    "device": "auto",  # auto (cuda when available), cpu, cuda, cuda:N; bf16 autocast on cuda
     "max_minutes": 0,  # stop early after this many minutes (0 = no limit); the schedule is by steps
     "mask_prob": 0.15,
     "seed": 13,
@@ -77,31 +83,41 @@ def train(cfg: dict, data_dir) -> dict:
     random.seed(cfg["seed"])
     torch.manual_seed(cfg["seed"])
     rng = np.random.default_rng(cfg["seed"])
+    from ..model import resolve_device
+
+    device = resolve_device(cfg["device"])
     tok = AutoTokenizer.from_pretrained(cfg["base_model"])
-    model = BertForMaskedLM.from_pretrained(cfg["base_model"], dtype=torch.float32)
+    model = BertForMaskedLM.from_pretrained(cfg["base_model"], dtype=torch.float32).to(device)
     texts = [t for _, t in raw_texts(data_dir)]
     rows = pack(tok, texts, cfg["seq_len"])
     rng.shuffle(rows)
     n_dev = min(200, len(rows) // 20)
     dev, rows = rows[:n_dev], rows[n_dev:]
-    log.info("MLM: %d texts -> %d rows of %d (%d held out for loss)", len(texts), len(rows),
-             cfg["seq_len"], n_dev)
-
+    log.info("MLM: %d texts -> %d rows of %d (%d held out for loss), device %s", len(texts), len(rows),
+             cfg["seq_len"], n_dev, device)
+    emb = model.bert.embeddings.word_embeddings.weight
+    if cfg["freeze_embeddings"]:
+        emb.requires_grad_(False)
     head = [p for n, p in model.named_parameters() if n.startswith("cls.")
-            and "decoder.weight" not in n]
-    body = [p for n, p in model.named_parameters() if not n.startswith("cls.")]
+            and "decoder.weight" not in n and p.requires_grad]
+    body = [p for n, p in model.named_parameters() if not n.startswith("cls.") and p.requires_grad]
     opt = torch.optim.AdamW([{"params": body, "lr": cfg["learning_rate"]},
                              {"params": head, "lr": cfg["head_learning_rate"]}], weight_decay=0.01)
     base_lrs = [g["lr"] for g in opt.param_groups]
-    total, warm = cfg["max_steps"], cfg["warmup_steps"]
+    total, warm, head_only = cfg["max_steps"], cfg["warmup_steps"], int(cfg["head_only_steps"])
+    if head_only >= total:
+        raise ValueError(f"head_only_steps ({head_only}) must be below max_steps ({total})")
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
 
-    def mlm_loss(batch_rows, generator):
+    def mlm_loss(batch_rows, generator, body_grad=True):
         inputs, chosen = mask_batch(batch_rows, tok, cfg["mask_prob"], generator)
-        x = torch.from_numpy(inputs)
-        hidden = model.bert(input_ids=x).last_hidden_state
-        sel = torch.from_numpy(chosen)
-        logits = model.cls(hidden[sel])
-        return torch.nn.functional.cross_entropy(logits, torch.from_numpy(batch_rows)[sel])
+        x = torch.from_numpy(inputs).to(device)
+        with autocast:
+            with torch.set_grad_enabled(body_grad and torch.is_grad_enabled()):
+                hidden = model.bert(input_ids=x).last_hidden_state
+            sel = torch.from_numpy(chosen).to(device)
+            logits = model.cls(hidden[sel])
+        return torch.nn.functional.cross_entropy(logits.float(), torch.from_numpy(batch_rows).to(device)[sel])
 
     def dev_loss():
         model.eval()
@@ -111,9 +127,18 @@ def train(cfg: dict, data_dir) -> dict:
         model.train()
         return float(np.mean(losses))
 
+    def lr_scale(step):
+        """Head phase: the head warms up, the encoder stands still. Then both warm up over
+        ``warmup_steps`` and decay linearly to zero at ``max_steps``."""
+        if step < head_only:
+            return 0.0, min(1.0, (step + 1) / max(1, warm))
+        k, n = step - head_only, total - head_only
+        s = (k + 1) / warm if k < warm else max(0.0, (n - k) / max(1, n - warm))
+        return s, s
+
     history = [{"step": 0, "dev_loss": round(dev_loss(), 4)}]
     log.info("step 0 held-out MLM loss %.4f", history[0]["dev_loss"])
-    t0 = time.time()
+    t0 = t_body = time.time()
     model.train()
     order = np.arange(len(rows))
     pos = len(order)
@@ -125,15 +150,27 @@ def train(cfg: dict, data_dir) -> dict:
             pos = 0
         batch = rows[order[pos:pos + cfg["batch_size"]]]
         pos += cfg["batch_size"]
-        scale = (step + 1) / warm if step < warm else max(0.0, (total - step) / max(1, total - warm))
-        for g, lr in zip(opt.param_groups, base_lrs):
-            g["lr"] = lr * scale
-        loss = mlm_loss(batch, rng)
+        for g, lr, sc in zip(opt.param_groups, base_lrs, lr_scale(step)):
+            g["lr"] = lr * sc
+        loss = mlm_loss(batch, rng, body_grad=step >= head_only)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
         step += 1
+        if cfg["max_minutes"] and step == head_only + 10:
+            # fit the schedule to the time limit: the rate reaches zero by the last step that fits
+            per = (time.time() - t_body) / 10
+            fit = step + int((60 * cfg["max_minutes"] - (time.time() - t0)) / per)
+            if fit < total:
+                log.info("%.2f s per step: %d steps fit in %s minutes (max_steps %d)", per, fit,
+                         cfg["max_minutes"], total)
+                total = max(fit, step + 1)
+        if step == head_only:
+            t_body = time.time()
+            history.append({"step": step, "dev_loss": round(dev_loss(), 4), "phase": "head only",
+                            "elapsed_s": round(time.time() - t0)})
+            log.info("eval %s", json.dumps(history[-1]))
         if step % cfg["log_every"] == 0:
             el = time.time() - t0
             log.info("step %d/%d loss %.4f %.0f tokens/s", step, total, loss.item(),

@@ -6,6 +6,7 @@ import logging
 import math
 import random
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,8 @@ DEFAULTS = {
     "eval_every": 0,  # steps; 0 = once per epoch
     "log_every": 50,
     "threads": 0,  # 0 = torch default
+    "device": "auto",  # auto (cuda when available), cpu, cuda, cuda:N; bf16 autocast on cuda
+    "freeze_embeddings": False,  # keep the word-embedding matrix fixed (embedding_learning_rate unused)
     # extra training data (never a dev or test sentence of NEMO, never an IAHLT test file)
     "extra_iahlt_dev": False,  # IAHLTwiki + IAHLTknesset dev Entity= gold, NEMO types, same head
     "aux_bmc": False,  # BMC sentences not in NEMO, through a second (auxiliary) head: BMC labels
@@ -53,12 +56,11 @@ def bioes_labels(types) -> list[str]:
 
 
 def build_dataset(tokenizer, sentences, label2id, max_length):
-    """HF `datasets` pipeline: words + tags -> input_ids and first-sub-word labels."""
-    from datasets import Dataset
-
+    """HF `datasets` pipeline: words + tags -> input_ids and first-sub-word labels. Without
+    `datasets` (a bare GPU image) the same rows come back as a plain :class:`Rows`."""
     # the model sees words the way the annotator hands them over: normalised (folded)
-    ds = Dataset.from_dict({"tokens": [[normalize(w).text for w in s.tokens] for s in sentences],
-                            "tags": [s.labels for s in sentences]})
+    columns = {"tokens": [[normalize(w).text for w in s.tokens] for s in sentences],
+               "tags": [s.labels for s in sentences]}
 
     def encode(batch):
         enc = tokenizer(batch["tokens"], is_split_into_words=True, truncation=True,
@@ -72,7 +74,28 @@ def build_dataset(tokenizer, sentences, label2id, max_length):
             labels.append(lab)
         return {"input_ids": enc["input_ids"], "labels": labels}
 
-    return ds.map(encode, batched=True, remove_columns=["tokens", "tags"])
+    try:
+        from datasets import Dataset
+    except ImportError:
+        return Rows(encode(columns))
+    return Dataset.from_dict(columns).map(encode, batched=True, remove_columns=["tokens", "tags"])
+
+
+class Rows:
+    """Columns of equal length, indexed like a `datasets.Dataset`: ``rows[i]`` is a row dict,
+    ``rows["input_ids"]`` a column, ``len(rows)`` the row count."""
+
+    def __init__(self, columns: dict[str, list]):
+        self.columns = columns
+        self.n = len(next(iter(columns.values()))) if columns else 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return self.columns[key]
+        return {k: v[key] for k, v in self.columns.items()}
 
 
 def length_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -88,7 +111,7 @@ def length_batches(lengths: list[int], batch_size: int, rng: random.Random) -> l
     return batches
 
 
-def collate(ds, batch, pad_id):
+def collate(ds, batch, pad_id, device=None):
     import torch
 
     rows = [ds[i] for i in batch]
@@ -101,6 +124,8 @@ def collate(ds, batch, pad_id):
         ids[k, :n] = torch.tensor(r["input_ids"])
         labels[k, :n] = torch.tensor(r["labels"])
         mask[k, :n] = 1
+    if device is not None and device.type != "cpu":
+        return ids.to(device), mask.to(device), labels.to(device)
     return ids, mask, labels
 
 
@@ -115,16 +140,19 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
+    from ..model import resolve_device
+
     cfg = {**DEFAULTS, **cfg}
     if cfg["threads"]:
         torch.set_num_threads(int(cfg["threads"]))
+    device = resolve_device(cfg["device"])
     set_seed(cfg["seed"])
     labels = biose_labels()
     label2id = {lab: i for i, lab in enumerate(labels)}
     tok = AutoTokenizer.from_pretrained(cfg["base_model"])
     model = AutoModelForTokenClassification.from_pretrained(
         cfg["base_model"], num_labels=len(labels), id2label=dict(enumerate(labels)),
-        label2id=label2id, dtype=torch.float32)
+        label2id=label2id, dtype=torch.float32).to(device)
     train_sents = nemo_token_single(data_dir, "train")
     dev_sents = nemo_token_single(data_dir, "dev")
     if cfg["extra_iahlt_dev"]:
@@ -159,20 +187,25 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
         log.info("auxiliary head: %d HebPipe POS sentences outside NEMO, %d sub-words, %d tags",
                  len(aux_ds), sum(aux[-1][3]), len(tags))
 
+    for _, aux_head, _, _ in aux:
+        aux_head.to(device)
+    if cfg["freeze_embeddings"]:
+        model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     head_lr = cfg.get("classifier_learning_rate") or cfg["learning_rate"]
-    enc = [(n, p) for n, p in model.named_parameters() if not n.startswith("classifier.")]
+    enc = [(n, p) for n, p in model.named_parameters() if not n.startswith("classifier.") and p.requires_grad]
     head = [p for n, p in model.named_parameters() if n.startswith("classifier.")]
     for _, aux_head, _, _ in aux:
         head += list(aux_head.parameters())
     emb = [p for n, p in enc if "word_embeddings" in n]
     no_decay = [p for n, p in enc if "word_embeddings" not in n and (n.endswith("bias") or "LayerNorm" in n)]
     rest = [p for n, p in enc if "word_embeddings" not in n and not (n.endswith("bias") or "LayerNorm" in n)]
-    opt = torch.optim.AdamW([
+    groups = [
         {"params": rest, "weight_decay": cfg["weight_decay"]},
         {"params": no_decay, "weight_decay": 0.0},
         {"params": emb, "weight_decay": 0.0, "lr": cfg["embedding_learning_rate"]},
         {"params": head, "weight_decay": 0.0, "lr": head_lr},
-    ], lr=cfg["learning_rate"])
+    ]
+    opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=cfg["learning_rate"])
     base_lrs = [g["lr"] for g in opt.param_groups]
     steps_per_epoch = math.ceil(len(ds) / cfg["batch_size"]) + sum(math.ceil(len(a[3]) / cfg["batch_size"]) for a in aux)
     total = steps_per_epoch * cfg["epochs"]
@@ -200,6 +233,8 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
 
     model.train()
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    log.info("training on %s%s", device, ", word embeddings frozen" if cfg["freeze_embeddings"] else "")
     for epoch in range(cfg["epochs"]):
         batches = [(None, ds, b) for b in length_batches(lengths, cfg["batch_size"], rng)]
         for _, aux_head, aux_ds, aux_lengths in aux:
@@ -207,17 +242,20 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
         if aux:
             rng.shuffle(batches)
         for aux_head, source, batch in batches:
-            ids, mask, lab = collate(source, batch, tok.pad_token_id)
+            ids, mask, lab = collate(source, batch, tok.pad_token_id, device)
             scale = min(1.0, (step + 1) / warmup) if step < warmup else \
                 max(0.0, (total - step) / max(1, total - warmup))
             for g, lr in zip(opt.param_groups, base_lrs):
                 g["lr"] = lr * scale
-            if aux_head is None:
-                loss = model(input_ids=ids, attention_mask=mask, labels=lab).loss
-            else:  # auxiliary corpus: the shared encoder, its own head
-                hidden = model.dropout(model.bert(input_ids=ids, attention_mask=mask).last_hidden_state)
-                logits = aux_head(hidden)
-                loss = cfg["aux_weight"] * loss_fn(logits.view(-1, logits.shape[-1]), lab.view(-1))
+            with autocast:
+                if aux_head is None:
+                    logits = model(input_ids=ids, attention_mask=mask).logits
+                    w = 1.0
+                else:  # auxiliary corpus: the shared encoder, its own head
+                    hidden = model.dropout(model.bert(input_ids=ids, attention_mask=mask).last_hidden_state)
+                    logits = aux_head(hidden)
+                    w = cfg["aux_weight"]
+            loss = w * loss_fn(logits.float().view(-1, logits.shape[-1]), lab.view(-1))
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], 1.0)
             opt.step()
@@ -256,7 +294,7 @@ def save(model, tok, out_dir: Path, cfg, best, history):
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    half = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
+    half = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items()}
     model.save_pretrained(tmp, state_dict=half)
     tok.save_pretrained(tmp)
     cfg_path = tmp / "config.json"
