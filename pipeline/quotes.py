@@ -406,19 +406,23 @@ def _bare(word: str) -> str:
     return word[1:] if word.startswith("ה") and len(word) > 3 else word
 
 
-def _titled_person(mention, tokens, entities):
-    """A description (הנשיא, השר) that the text used before as the title in front of a
-    person's name (הנשיא גורג בוש, נשיא ארה"ב גורג בוש): that person, the latest such one."""
-    head = _bare(mention["text"].split()[0])
+def _titled_person(mention, tokens, entities, whole: bool = False):
+    """A description (הנשיא, השר) that the text used before as the title in front of a person's
+    name (הנשיא גורג בוש, נשיא ארה"ב גורג בוש): that person, the latest such one. Its first word
+    is matched, or with ``whole`` (a title in the construct state with a named complement: שר
+    האוצר, דובר המשטרה) every word (שר האוצר יצחק מודעי; שר החוץ דוד לוי is someone else)."""
+    words = mention["text"].split()
+    head, rest = _bare(words[0]), (words[1:] if whole else [])
     m0 = mention["start"]
     by_start = {e.token_start if e.token_start is not None else e.start: e for e in entities if e.label == "PER"}
     found = None
     for i, t in enumerate(tokens):
         if t.start >= m0:
             break
-        if _bare(t.text) != head:
+        if _bare(t.text) != head or [x.text for x in tokens[i + 1:i + 1 + len(rest)]] != rest:
             continue
-        for k in range(i + 1, min(i + 5, len(tokens))):
+        j = i + len(rest)
+        for k in range(j + 1, min(j + 5, len(tokens))):
             e = by_start.get(tokens[k].start)
             if e is not None and e.end <= m0:
                 found = e
@@ -513,16 +517,19 @@ def _resolve(mention, cue, cue_tok, tokens, entities, cluster_of, cluster_by_id,
     if mention is not None:
         m0, m1 = mention["start"], mention["end"]
         inside = [e for e in entities if _overlap(e.start, e.end, m0, m1)]
-        if inside:
-            first = [e for e in inside if e.start <= m0 + 1]
-            pers = [e for e in inside if e.label == "PER"]
-            return named(first[0] if first else (pers[0] if pers else inside[0]))
+        first = [e for e in inside if e.start <= m0 + 1]
+        pers = [e for e in inside if e.label == "PER"]
+        if first or pers:
+            return named(first[0] if first else pers[0])
+        # only a place or an organisation after the first word: the mention is a description
+        # in the construct state (שר האוצר, דובר המשטרה, מזכירת רוחמה) whose head is a person,
+        # not the organisation: it goes on as a description below
         words = mention["text"].split()
         # a pronoun (הוא) or a word that is also the cue (לדבריו, a verb without a subject)
         # points back to a person named before; other words describe the speaker themselves
         # (דובר המשטרה, הדוברת)
         if not (len(words) == 1 and (words[0] in PRONOUNS or mention.get("pointer"))):
-            person = _titled_person(mention, tokens, entities)
+            person = _titled_person(mention, tokens, entities, whole=bool(inside))
             if person is not None:
                 return named(person)
             if words[0] in GROUP_WORDS and original:

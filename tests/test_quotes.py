@@ -382,3 +382,23 @@ def test_the_name_after_ledivrei_keeps_its_first_letter(quote_annotator):
     q = d["quotes"][0]
     assert q["cue"]["text"] == "לדברי"
     assert q["speaker"]["mention"]["text"] == "לירון אלדר"
+
+
+def test_a_title_in_the_construct_state_is_the_person_not_the_organisation():
+    """שר האוצר: the minister speaks, not the ministry; resolved to the person the text named
+    with that whole title (not to another minister), else the description itself."""
+    from pipeline.quotes import _resolve
+
+    text = "שר החוץ דוד לוי נפגש עם שר האוצר יצחק מודעי. אחר כך אמר שר האוצר"
+    tokens, ents = _doc(text, {"החוץ": "ORG", "דוד לוי": "PER", "האוצר": "ORG", "יצחק מודעי": "PER"})
+    m0 = text.rindex("שר האוצר")
+    mention = {"start": m0, "end": m0 + 8, "text": "שר האוצר"}
+    cluster_of = {e.id: e.id for e in ents}
+    got = _resolve(mention, None, None, tokens, ents, cluster_of, {}, [], len(text), None, text)
+    assert got[0] == "יצחק מודעי"
+    text2 = "הוועדה התכנסה. אחר כך אמר דובר המשטרה"
+    tokens2, ents2 = _doc(text2, {"המשטרה": "ORG"})
+    m0 = text2.index("דובר")
+    mention2 = {"start": m0, "end": len(text2), "text": "דובר המשטרה"}
+    assert _resolve(mention2, None, None, tokens2, ents2, {e.id: e.id for e in ents2}, {}, [], len(text2),
+                    None, text2) == ("דובר המשטרה", None)
