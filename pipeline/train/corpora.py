@@ -340,6 +340,35 @@ def iahlt_dev_sentences(data_dir: Path | str) -> list[Sentence]:
     return out
 
 
+def char_gold_sentences(path: Path | str, fold: str | None = None) -> list[Sentence]:
+    """Our own character-span gold (``data/ner/*.jsonl``, the shape ``hebnews annotate`` writes)
+    as training sentences: each paragraph is segmented into sentences by our own segmenter and
+    tagged in NEMO token-single BIOSE, an entity covering the tokens from the one holding its
+    first character to the one holding its last (clitic prefix included, as NEMO does). An
+    entity that crosses a sentence boundary is dropped (O). ``fold="i/k"`` keeps only the
+    articles of fold i of k (see :func:`pipeline.evaluate.spans.jsonl_gold`).
+    """
+    from ..evaluate.spans import jsonl_gold, parse_fold
+    from ..ner import set_span_tags
+    from ..normalize import normalize
+    from ..segment import segment
+
+    out = []
+    for g in jsonl_gold(_need(Path(path)), parse_fold(fold)):
+        sents, toks = segment(normalize(g.text))
+        for s in sents:
+            stoks = toks[s.first:s.last]
+            labels = ["O"] * len(stoks)
+            for a, b, lab in sorted(g.spans):
+                idx = [i for i, t in enumerate(stoks) if t.start < b and t.end > a]
+                if not idx or stoks[idx[0]].start > a or stoks[idx[-1]].end < b \
+                        or any(labels[i] != "O" for i in idx):
+                    continue
+                set_span_tags(labels, idx[0], idx[-1], lab)
+            out.append(Sentence([g.text[t.start:t.end] for t in stoks], labels))
+    return out
+
+
 _FUNCTION_POS = {"ADP", "CCONJ", "SCONJ", "DET"}
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..ner import biose_labels
 from ..normalize import normalize
-from .corpora import bmc_extra, hebpipe_pos_sentences, iahlt_dev_sentences, nemo_token_single
+from .corpora import DataMissing, bmc_extra, char_gold_sentences, hebpipe_pos_sentences, iahlt_dev_sentences, nemo_token_single
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ DEFAULTS = {
     "freeze_embeddings": False,  # keep the word-embedding matrix fixed (embedding_learning_rate unused)
     # extra training data (never a dev or test sentence of NEMO, never an IAHLT test file)
     "extra_iahlt_dev": False,  # IAHLTwiki + IAHLTknesset dev Entity= gold, NEMO types, same head
+    # our own character-span gold (data/ner/*.jsonl) on the NER head: a list of
+    # {"path": FILE, "fold": "i/k" (optional: only the articles of fold i of k), "repeat": N}
+    "extra_gold": [],
     "aux_bmc": False,  # BMC sentences not in NEMO, through a second (auxiliary) head: BMC labels
     "aux_pos": 0,  # N > 0: N HebPipe sentences (IAHLT UD, not in NEMO) through an auxiliary UPOS head
     "aux_weight": 1.0,  # loss weight of the auxiliary heads' batches
@@ -136,6 +139,26 @@ def evaluate(model, tokenizer, sentences) -> dict:
     return evaluate_sentences(TokenClassifier(model, tokenizer), sentences)
 
 
+def extra_gold_specs(entries) -> list[dict]:
+    """Check the ``extra_gold`` config entries before anything loads: each a path (string) or
+    ``{path, fold: "i/k", repeat: N}``; the file must exist."""
+    from ..evaluate.spans import parse_fold
+
+    out = []
+    for spec in entries or []:
+        spec = {"path": spec} if isinstance(spec, str) else dict(spec)
+        unknown = set(spec) - {"path", "fold", "repeat"}
+        if unknown or "path" not in spec:
+            raise ValueError(f"extra_gold entries take path, fold and repeat; got {sorted(spec)}")
+        parse_fold(spec.get("fold"))
+        if not isinstance(spec.get("repeat", 1), int) or spec.get("repeat", 1) < 1:
+            raise ValueError(f"extra_gold repeat must be a positive integer, got {spec['repeat']!r}")
+        if not Path(spec["path"]).is_file():
+            raise DataMissing(f"extra_gold file not found: {spec['path']}")
+        out.append(spec)
+    return out
+
+
 def train(cfg: dict, data_dir: str | Path) -> dict:
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -143,6 +166,7 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
     from ..model import resolve_device
 
     cfg = {**DEFAULTS, **cfg}
+    extra_gold = extra_gold_specs(cfg["extra_gold"])
     if cfg["threads"]:
         torch.set_num_threads(int(cfg["threads"]))
     device = resolve_device(cfg["device"])
@@ -160,6 +184,12 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
         log.info("extra: %d IAHLT dev sentences, %d entities", len(extra),
                  sum(t[0] in "BS" for x in extra for t in x.labels))
         train_sents = train_sents + extra
+    for spec in extra_gold:
+        extra = char_gold_sentences(spec["path"], spec.get("fold"))
+        log.info("extra: %d sentences, %d entities from %s%s, repeated %dx", len(extra),
+                 sum(t[0] in "BS" for x in extra for t in x.labels), spec["path"],
+                 f" (fold {spec['fold']})" if spec.get("fold") else "", int(spec.get("repeat", 1)))
+        train_sents = train_sents + extra * int(spec.get("repeat", 1))
     ds = build_dataset(tok, train_sents, label2id, cfg["max_length"])
     lengths = [len(x) for x in ds["input_ids"]]
     log.info("train: %d sentences, %d sub-words; dev: %d sentences", len(ds), sum(lengths),
