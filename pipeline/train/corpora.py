@@ -311,6 +311,23 @@ def bmc_extra(data_dir: Path | str, exclude: list[list[str]]) -> list[Sentence]:
     return out
 
 
+def _span_labels(toks, spans, whole: bool = False) -> list[str]:
+    """NEMO token-single BIOSE for character spans over our tokens: an entity covers the tokens
+    from the one holding its first character to the one holding its last (clitic prefix
+    included); overlapping entities keep the first. ``whole``: drop an entity that starts or ends
+    outside these tokens (one that crosses a sentence boundary)."""
+    from ..ner import set_span_tags
+
+    labels = ["O"] * len(toks)
+    for a, b, lab in sorted(spans):
+        idx = [i for i, t in enumerate(toks) if t.start < b and t.end > a]
+        if not idx or (whole and (toks[idx[0]].start > a or toks[idx[-1]].end < b)) \
+                or any(labels[i] != "O" for i in idx):
+            continue
+        set_span_tags(labels, idx[0], idx[-1], lab)
+    return labels
+
+
 def iahlt_dev_sentences(data_dir: Path | str) -> list[Sentence]:
     """IAHLTwiki + IAHLTknesset **dev** sentences as our tokens with NEMO token-single BIOSE tags.
 
@@ -320,7 +337,6 @@ def iahlt_dev_sentences(data_dir: Path | str) -> list[Sentence]:
     prefix included, as NEMO token-single does. The test files are never read here.
     """
     from ..evaluate.spans import iahlt_gold
-    from ..ner import set_span_tags
     from ..normalize import normalize
     from ..segment import tokenize
 
@@ -330,13 +346,7 @@ def iahlt_dev_sentences(data_dir: Path | str) -> list[Sentence]:
             toks = tokenize(normalize(g.text))
             if not toks:
                 continue
-            labels = ["O"] * len(toks)
-            for s, e, lab in sorted(g.spans):
-                idx = [i for i, t in enumerate(toks) if t.start < e and t.end > s]
-                if not idx or any(labels[i] != "O" for i in idx):
-                    continue
-                set_span_tags(labels, idx[0], idx[-1], lab)
-            out.append(Sentence([g.text[t.start:t.end] for t in toks], labels))
+            out.append(Sentence([g.text[t.start:t.end] for t in toks], _span_labels(toks, g.spans)))
     return out
 
 
@@ -349,7 +359,6 @@ def char_gold_sentences(path: Path | str, fold: str | None = None) -> list[Sente
     articles of fold i of k (see :func:`pipeline.evaluate.spans.jsonl_gold`).
     """
     from ..evaluate.spans import jsonl_gold, parse_fold
-    from ..ner import set_span_tags
     from ..normalize import normalize
     from ..segment import segment
 
@@ -358,14 +367,7 @@ def char_gold_sentences(path: Path | str, fold: str | None = None) -> list[Sente
         sents, toks = segment(normalize(g.text))
         for s in sents:
             stoks = toks[s.first:s.last]
-            labels = ["O"] * len(stoks)
-            for a, b, lab in sorted(g.spans):
-                idx = [i for i, t in enumerate(stoks) if t.start < b and t.end > a]
-                if not idx or stoks[idx[0]].start > a or stoks[idx[-1]].end < b \
-                        or any(labels[i] != "O" for i in idx):
-                    continue
-                set_span_tags(labels, idx[0], idx[-1], lab)
-            out.append(Sentence([g.text[t.start:t.end] for t in stoks], labels))
+            out.append(Sentence([g.text[t.start:t.end] for t in stoks], _span_labels(stoks, g.spans, whole=True)))
     return out
 
 
