@@ -179,12 +179,12 @@ class Annotator:
             yield from self._run(pending)
 
     def _run(self, preps: list[_Prepared]) -> Iterator[Document]:
-        words = [[t.norm for t in p.tokens[s.first:s.last]] for p in preps for s in p.sentences]
+        docs = [[[t.norm for t in p.tokens[s.first:s.last]] for s in p.sentences] for p in preps]
         if self.quote_tagger is not None:
             want = [w for p in preps for w in self._vector_sentences(p)]
-            logprobs, vectors = self.classifier.run(words, want, tuple(self.quote_tagger.cfg.layers))
+            logprobs, vectors = self.classifier.run_documents(docs, want, tuple(self.quote_tagger.cfg.layers))
         else:
-            logprobs, vectors = self.classifier.logprobs(words), [None] * len(words)
+            logprobs, vectors = self.classifier.run_documents(docs)
         k = 0
         for p in preps:
             n = len(p.sentences)

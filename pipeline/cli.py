@@ -266,10 +266,12 @@ def cmd_eval(args) -> int:
                 gold = iahlt_gold(args.data_dir, corpus, args.split)
             ann = Annotator.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
             ann.quote_tagger = None  # entities only
-            scores = score_spans(ann, gold)
+            ctx = ann.classifier.context_length
+            scores = score_spans(ann, gold, in_context=not args.no_context)
             n = len(gold)
         else:
             clf = TokenClassifier.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
+            ctx = clf.context_length
             if corpus == "bmc":
                 from .evaluate.ner import evaluate_bmc
 
@@ -279,7 +281,7 @@ def cmd_eval(args) -> int:
                 from .evaluate.ner import evaluate_sentences
 
                 sents = nemo_token_single(args.data_dir, args.split)
-                scores = evaluate_sentences(clf, sents)
+                scores = evaluate_sentences(clf, sents, in_context=not args.no_context)
                 n = len(sents)
     except DataMissing as exc:
         _err(str(exc))
@@ -287,12 +289,16 @@ def cmd_eval(args) -> int:
     except (ModelError, FileNotFoundError) as exc:
         _err(str(exc))
         return EXIT_MODEL if isinstance(exc, ModelError) else EXIT_DATA
+    # how the model read the gold: sentence by sentence, or with document context (consecutive
+    # sentences as running text, windows of N sub-words; BMC's random splits never)
+    in_ctx = bool(ctx) and not args.no_context and corpus != "bmc"
     name = {"nemo": f"NEMO {args.scheme.upper()}", "bmc": "BMC (PER/ORG/LOC, mean of 3 splits)",
             "iahltwiki": "IAHLTwiki", "iahltknesset": "IAHLTknesset",
             "geektime": "Geektime (HeQ val paragraphs, our gold)"}[corpus]
     what = "token-single" if level == "token" else "character spans, prefixes stripped"
     split = ("val" + (f" fold {args.fold.replace(' ', '')}" if args.fold else "")) if corpus == "geektime" else args.split
-    print(f"{name} {what} {split}" + (f": {n} sentences" if n else ""))
+    print(f"{name} {what} {split}" + (f": {n} sentences" if n else "")
+          + (", read in context" if in_ctx else ""))
     print(f"{'label':6} {'P':>7} {'R':>7} {'F1':>7} {'support':>8}")
     for lab, s in scores["per_label"].items():
         print(f"{lab:6} {s['precision']:7.2f} {s['recall']:7.2f} {s['f1']:7.2f} {s['support']:8d}")
@@ -301,7 +307,7 @@ def cmd_eval(args) -> int:
                    "bmc": "bmc-per-org-loc", "iahltwiki": "ud-iahltwiki", "iahltknesset": "ud-iahltknesset",
                    "geektime": "hebnews-geektime-val"}[corpus]
     result = {"task": "ner", "corpus": corpus_name, "split": split, "level": level, "model": str(model),
-              **scores}
+              "context": f"running text, {ctx} sub-word windows" if in_ctx else "sentence", **scores}
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
 
@@ -588,6 +594,9 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--fold", metavar="I/K", help="geektime only: score the articles of fold I of K "
                     "(0-based), e.g. the half a model was not trained on")
     en.add_argument("--scheme", choices=("spmrl", "ud"), default="spmrl")
+    en.add_argument("--no-context", action="store_true",
+                    help="a model with document context reads each gold sentence alone (default: "
+                         "consecutive sentences as running text, as in an article)")
     en.add_argument("--data-dir", default="../shared/data")
     en.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     en.add_argument("--device", default="auto")

@@ -80,7 +80,7 @@ class TokenClassifier:
     """Batched, windowed inference for a token-classification model folder."""
 
     def __init__(self, model, tokenizer, device=None, max_length: int = 512, stride: int | None = None,
-                 batch_tokens: int = 8192, max_batch: int = 64):
+                 batch_tokens: int = 8192, max_batch: int = 64, context_length: int | None = None):
         import torch
 
         self.model = model.eval()
@@ -94,6 +94,14 @@ class TokenClassifier:
         self.stride = stride or self.window // 2
         self.batch_tokens = batch_tokens
         self.max_batch = max_batch
+        # document context: a model trained on runs of consecutive sentences (config key
+        # ``hebnews_context_length``, sub-words with specials) reads each document as one stream
+        # in windows of that length; 0 = every sentence on its own
+        if context_length is None:
+            context_length = int(getattr(model.config, "hebnews_context_length", 0) or 0)
+        if context_length and context_length < 16:
+            raise ModelError(f"context length {context_length} is too short (at least 16 sub-words)")
+        self.context_length = context_length
         self._torch = torch
 
     @classmethod
@@ -131,6 +139,7 @@ class TokenClassifier:
                                      f"{path} is {config.get('architectures')}")
                 tok = encoder.WordTokenizer(path)
                 model = encoder.load_model(path, dtype, dev)
+                model.config.hebnews_context_length = int(config.get("hebnews_context_length") or 0)
             else:
                 from transformers import AutoModelForTokenClassification, AutoTokenizer
                 from transformers.utils import logging as hf_logging
@@ -179,12 +188,45 @@ class TokenClassifier:
         """(n_words, n_labels) log-probabilities per sentence."""
         return self.run(sentences)[0]
 
+    def run_documents(self, documents: list[list[list[str]]], want_vectors: list[bool] | None = None,
+                      layers: tuple[int, ...] = ()) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+        """:meth:`run` for sentences grouped by document: results per sentence, all documents'
+        sentences in order. ``want_vectors`` is per sentence. A model with document context
+        reads each document's sentences as one stream (windows of ``context_length`` that
+        overlap by half, each word scored where it sits most central); otherwise each sentence
+        is read on its own, as :meth:`run` does."""
+        flat = [s for doc in documents for s in doc]
+        if not self.context_length:
+            return self.run(flat, want_vectors, layers)
+        want = want_vectors if want_vectors is not None else [False] * len(flat)
+        if len(want) != len(flat):
+            raise ValueError(f"want_vectors has {len(want)} flags for {len(flat)} sentences")
+        streams, stream_want, k = [], [], 0
+        for doc in documents:
+            streams.append([w for s in doc for w in s])
+            stream_want.append(any(want[k:k + len(doc)]))
+            k += len(doc)
+        window = self.context_length - 2
+        lps, vecs = self._run(streams, stream_want, layers, window, max(1, window // 2))
+        out_lp, out_vec, k = [], [], 0
+        for doc, lp, vec in zip(documents, lps, vecs):
+            o = 0
+            for s in doc:
+                out_lp.append(lp[o:o + len(s)])
+                out_vec.append(vec[o:o + len(s)] if vec is not None and want[k] else None)
+                o += len(s)
+                k += 1
+        return out_lp, out_vec
+
     def run(self, sentences: list[list[str]], want_vectors: list[bool] | None = None,
             layers: tuple[int, ...] = ()) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
         """Log-probabilities per sentence and, for the sentences flagged in ``want_vectors``,
         word vectors: the hidden states of ``layers`` (0 = embeddings) at each word's first
         sub-word, concatenated, float16, (n_words, len(layers) * hidden). One forward pass
         serves both; a word scored by several windows takes the most central one."""
+        return self._run(sentences, want_vectors, layers, self.window, self.stride)
+
+    def _run(self, sentences, want_vectors, layers, window: int, stride: int):
         torch = self._torch
         encoded = encode_words(self.tokenizer, sentences)
         n_labels = len(self.labels)
@@ -206,7 +248,7 @@ class TokenClassifier:
         sub_best = [np.full(len(e.ids), -1.0, dtype=np.float32) for e in encoded]
         items: list[tuple[int, int, list[int]]] = []
         for si, enc in enumerate(encoded):
-            for a, b in windows(len(enc.ids), self.window, self.stride):
+            for a, b in windows(len(enc.ids), window, stride):
                 if b > a:
                     items.append((si, a, enc.ids[a:b]))
         with torch.inference_mode():

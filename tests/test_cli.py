@@ -162,6 +162,35 @@ def test_train_smoke_on_fixture_data(tmp_path):
     assert "f1" in json.loads(r.stdout.decode().strip().splitlines()[-1])
 
 
+@needs_model
+def test_train_smoke_with_document_context(tmp_path):
+    """context_length: runs of consecutive sentences; the saved folder says so in config.json
+    and the annotator then reads each document as one stream."""
+    import yaml
+
+    cfg = yaml.safe_load(Path("configs/train_ner_context.yaml").read_text())
+    cfg.update({"extra_gold": [], "keep_epoch_states": "", "threads": 1, "context_length": 64})
+    (tmp_path / "ctx.yaml").write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "tiny"
+    r = run("train", "ner", "-v", "--config", str(tmp_path / "ctx.yaml"), "--data-dir", str(FIXTURES / "data"),
+            "--base-model", str(MODEL_DIR), "--output-dir", str(out), "--epochs", "1")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "document context: sentences packed into runs of up to 64 sub-words" in r.stderr.decode()
+    assert json.loads((out / "config.json").read_text())["hebnews_context_length"] == 64
+    from pipeline.model import TokenClassifier
+
+    assert TokenClassifier.load(out, device="cpu").context_length == 64
+    r = run("annotate", "-", "--model", str(out), stdin="דונלד טראמפ נפגש עם פוטין. טראמפ אמר שהפגישה טובה.".encode())
+    assert r.returncode == 0, r.stderr[-2000:]
+    doc = json.loads(r.stdout)
+    assert len(doc["sentences"]) == 2 and doc["meta"]["model"] == "tiny"
+    cfg["context_length"] = 8
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(cfg))
+    r = run("train", "ner", "--config", str(tmp_path / "bad.yaml"), "--data-dir", str(FIXTURES / "data"),
+            "--base-model", str(MODEL_DIR), "--output-dir", str(tmp_path / "bad"), "--epochs", "1")
+    assert r.returncode != 0 and b"context_length 8 must be between 16 and 512" in r.stderr
+
+
 def test_train_ner_rejects_bad_extra_gold_before_loading_anything(tmp_path):
     import yaml
 

@@ -100,3 +100,18 @@ def test_char_gold_becomes_token_training_sentences_with_prefixes_inside(tmp_pat
         ("בישראל", "S-GPE"), (".", "O")]  # the clitic ב stays inside the token, as in NEMO token-single
     assert second.labels[second.tokens.index("נתניהו")] == "S-PER"
     assert sum(lab[0] in "BS" for s in char_gold_sentences(_gold_file(tmp_path)) for lab in s.labels) == 32
+
+
+def test_join_running_keeps_every_span_on_its_text():
+    from pipeline.evaluate.spans import GoldSentence, join_running
+
+    gold = [GoldSentence("פוטין נחת באלסקה.", [(0, 5, "PER"), (11, 16, "GPE")]),
+            GoldSentence("טראמפ חיכה לו.", [(0, 5, "PER")]),
+            GoldSentence("אין כאן שמות.", []),
+            GoldSentence("נאט\"ו שתק.", [(0, 5, "ORG")])]
+    runs = join_running(gold, 3)
+    assert [r.text.count("\n") for r in runs] == [2, 0]
+    assert runs[0].text.split("\n") == [g.text for g in gold[:3]]
+    got = [(r.text[s:e], lab) for r in runs for s, e, lab in r.spans]
+    assert got == [("פוטין", "PER"), ("אלסקה", "GPE"), ("טראמפ", "PER"), ('נאט"ו', "ORG")]
+    assert join_running(gold, 1) == gold

@@ -114,3 +114,41 @@ def test_annotating_does_not_import_transformers(tmp_path):
     r = subprocess.run([sys.executable, "-c", code, str(src), str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert out.is_file() and '"entities"' in out.read_text(encoding="utf-8")
+
+
+DOC = [["ראש", "הממשלה", "נפגש", "עם", "דונלד", "טראמפ", "."],
+       ["טראמפ", "אמר", "כי", "הפגישה", "הייתה", "טובה", "."],
+       ["לדבריו", ",", "השיחות", "יימשכו", "בוושינגטון", "."]]
+
+
+def test_run_documents_without_context_is_sentence_by_sentence(clf):
+    assert clf.context_length == 0  # the shipped model reads sentences on their own
+    docs = [DOC, DOC[:1]]
+    lps, vecs = clf.run_documents(docs)
+    alone = clf.logprobs(DOC + DOC[:1])
+    assert len(lps) == 4 and vecs == [None] * 4
+    for a, b in zip(lps, alone):
+        assert np.allclose(a, b, atol=1e-4)
+
+
+def test_document_context_reads_a_document_as_one_stream(clf):
+    ctx = TokenClassifier(clf.model, clf.tokenizer, context_length=64)
+    lps, vecs = ctx.run_documents([DOC, [["שלום"]]], want_vectors=[False, True, False, True], layers=(12,))
+    assert [lp.shape for lp in lps] == [(len(s), len(clf.labels)) for s in DOC + [["שלום"]]]
+    # sentence boundaries do not change what a word sees: the stream is the same words
+    whole = ctx.run_documents([[[w for s in DOC for w in s]]])[0][0]
+    assert np.allclose(np.concatenate(lps[:3]), whole, atol=1e-4)
+    # a short document fits one window: exactly the scores of the document read as one sentence
+    assert np.allclose(whole, clf.logprobs([[w for s in DOC for w in s]])[0], atol=1e-4)
+    # ... which differ from reading each sentence on its own: the neighbours are seen
+    assert not np.allclose(np.concatenate(lps[:3]), np.concatenate(clf.logprobs(DOC)), atol=1e-3)
+    # word vectors only where asked for, one row per word
+    assert vecs[0] is None and vecs[2] is None and vecs[1].shape == (len(DOC[1]), 384) and vecs[3].shape == (1, 384)
+    # a long document: windows of the context length, every word scored once
+    long_doc = DOC * 12
+    lps = ctx.run_documents([long_doc])[0]
+    assert [len(x) for x in lps] == [len(s) for s in long_doc]
+    with pytest.raises(ValueError, match="want_vectors has 2 flags for 3 sentences"):
+        ctx.run_documents([DOC], want_vectors=[True, False], layers=(12,))
+    with pytest.raises(ModelError, match="too short"):
+        TokenClassifier(clf.model, clf.tokenizer, context_length=8)

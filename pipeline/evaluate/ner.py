@@ -45,21 +45,26 @@ def entity_scores(gold: list[list[str]], pred: list[list[str]]) -> dict:
     return span_set_scores(pairs())
 
 
-def predict_tags(classifier, sentences: list[list[str]]) -> list[list[str]]:
-    """Constrained-Viterbi tags for pre-tokenised sentences, via the inference stage."""
+def predict_tags(classifier, sentences: list[list[str]], in_context: bool = True) -> list[list[str]]:
+    """Constrained-Viterbi tags for pre-tokenised sentences, via the inference stage. A model
+    with document context reads the sentences as one running text (``in_context``: they are
+    consecutive sentences of a corpus in its order, as NEMO's files are), or each on its own."""
     from ..ner import BiosDecoder
 
     decoder = BiosDecoder(classifier.labels)
-    return [[classifier.labels[i] for i in decoder.decode(lp)]
-            for lp in classifier.logprobs(sentences)]
+    if in_context and getattr(classifier, "context_length", 0):
+        logprobs = classifier.run_documents([sentences])[0]
+    else:
+        logprobs = classifier.logprobs(sentences)
+    return [[classifier.labels[i] for i in decoder.decode(lp)] for lp in logprobs]
 
 
-def evaluate_sentences(classifier, sentences) -> dict:
+def evaluate_sentences(classifier, sentences, in_context: bool = True) -> dict:
     """Score gold ``corpora.Sentence`` objects; words are normalised as the annotator does."""
     from ..normalize import normalize
 
     words = [[normalize(w).text for w in s.tokens] for s in sentences]
-    return entity_scores([s.labels for s in sentences], predict_tags(classifier, words))
+    return entity_scores([s.labels for s in sentences], predict_tags(classifier, words, in_context))
 
 
 BMC_MAP = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "GPE": "LOC"}
@@ -86,7 +91,8 @@ def evaluate_bmc(classifier, data_dir, split: str = "test") -> dict:
         sents = read_bmes(_need(Path(data_dir) / "bmc" / "splits" / f"bmc_split.{split}.{k}.bmes"))
         words = [[normalize(w).text for w in s.tokens] for s in sents]
         gold = [_map_tags(s.labels, {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}) for s in sents]
-        pred = [_map_tags(p, BMC_MAP) for p in predict_tags(classifier, words)]
+        # random splits: neighbouring sentences are not from one article, so never in context
+        pred = [_map_tags(p, BMC_MAP) for p in predict_tags(classifier, words, in_context=False)]
         per_split[str(k)] = entity_scores(gold, pred)
     mean = {m: round(sum(r[m] for r in per_split.values()) / 3, 2) for m in ("precision", "recall", "f1")}
     return {**mean, "support": sum(r["support"] for r in per_split.values()), "splits": per_split,

@@ -236,7 +236,33 @@ def jsonl_gold(path: Path | str, fold: tuple[int, int] | None = None) -> list[Go
     return out
 
 
-def score_spans(annotator, gold: list[GoldSentence]) -> dict:
+def join_running(gold: list[GoldSentence], n: int) -> list[GoldSentence]:
+    """Runs of ``n`` consecutive gold sentences as one text each (joined by a newline, spans
+    shifted), so a model with document context reads a sentence with its neighbours, as it
+    would inside an article; the treebanks keep their sentences in document order."""
+    if n <= 1:
+        return list(gold)
+    out = []
+    for a in range(0, len(gold), n):
+        text, spans = "", []
+        for g in gold[a:a + n]:
+            if text:
+                text += "\n"
+            spans += [(s + len(text), e + len(text), lab) for s, e, lab in g.spans]
+            text += g.text
+        out.append(GoldSentence(text, spans))
+    return out
+
+
+CONTEXT_RUN = 10  # sentences per running text when a context model is scored in context
+
+
+def score_spans(annotator, gold: list[GoldSentence], in_context: bool = True) -> dict:
+    """Character-span P/R/F1 of the annotator's entities. A model with document context reads
+    runs of :data:`CONTEXT_RUN` consecutive sentences as one text (``in_context``) or each
+    sentence alone; a sentence-level model always reads each gold text alone."""
+    if in_context and getattr(annotator.classifier, "context_length", 0):
+        gold = join_running(gold, CONTEXT_RUN)
     docs = annotator.annotate_many([g.text for g in gold])
     return span_set_scores((set(g.spans), {(e.start, e.end, e.label) for e in d.entities})
                            for g, d in zip(gold, docs))

@@ -43,6 +43,10 @@ DEFAULTS = {
     "aux_pos": 0,  # N > 0: N HebPipe sentences (IAHLT UD, not in NEMO) through an auxiliary UPOS head
     "aux_weight": 1.0,  # loss weight of the auxiliary heads' batches
     "keep_epoch_states": "",  # folder for an fp32 state dict per epoch (checkpoint averaging)
+    # document context: N > 0 trains on runs of consecutive sentences packed up to N sub-words
+    # (re-packed every epoch with run lengths drawn from N/2..N, so boundaries move), and the
+    # saved model reads documents as streams of N-sub-word windows (config hebnews_context_length)
+    "context_length": 0,
 }
 
 
@@ -112,6 +116,30 @@ def length_batches(lengths: list[int], batch_size: int, rng: random.Random) -> l
         batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
     rng.shuffle(batches)
     return batches
+
+
+def pack_rows(ds, max_len: int, rng: random.Random) -> Rows:
+    """Consecutive rows of a token-classification dataset joined into runs of at most
+    ``max_len`` sub-words (one <s> ... </s> per run; each row's own specials dropped), so a
+    sentence is read with its neighbours. Each run's budget is drawn from max_len/2..max_len.
+    A row longer than the budget stays a run of its own (already truncated to max_length)."""
+    ids_col, lab_col = ds["input_ids"], ds["labels"]
+    out_ids, out_lab = [], []
+    cur_ids, cur_lab = [], []
+    budget = rng.randint(max_len // 2, max_len) - 2
+    for ids, lab in zip(ids_col, lab_col):
+        body, body_lab = list(ids[1:-1]), list(lab[1:-1])
+        if cur_ids and len(cur_ids) + len(body) > budget:
+            out_ids.append([ids_col[0][0]] + cur_ids + [ids_col[0][-1]])
+            out_lab.append([-100] + cur_lab + [-100])
+            cur_ids, cur_lab = [], []
+            budget = rng.randint(max_len // 2, max_len) - 2
+        cur_ids += body
+        cur_lab += body_lab
+    if cur_ids:
+        out_ids.append([ids_col[0][0]] + cur_ids + [ids_col[0][-1]])
+        out_lab.append([-100] + cur_lab + [-100])
+    return Rows({"input_ids": out_ids, "labels": out_lab})
 
 
 def collate(ds, batch, pad_id, device=None):
@@ -194,6 +222,17 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
     lengths = [len(x) for x in ds["input_ids"]]
     log.info("train: %d sentences, %d sub-words; dev: %d sentences", len(ds), sum(lengths),
              len(dev_sents))
+    context = int(cfg["context_length"] or 0)
+    if context:
+        if context < 16 or context > model.config.max_position_embeddings:
+            raise ValueError(f"context_length {context} must be between 16 and "
+                             f"{model.config.max_position_embeddings}")
+        model.config.hebnews_context_length = context  # saved in config.json; read at inference
+        n_runs = len(pack_rows(ds, context, random.Random(cfg["seed"])))
+        log.info("document context: sentences packed into runs of up to %d sub-words (%d runs)", context, n_runs)
+    else:
+        model.config.hebnews_context_length = 0
+        n_runs = len(ds)
     aux = []  # auxiliary tasks on the shared encoder: (name, head, dataset, lengths)
     nemo_all = [x.tokens for sp in ("train", "dev", "test") for x in nemo_token_single(data_dir, sp)] \
         if cfg["aux_bmc"] or cfg["aux_pos"] else []
@@ -237,7 +276,7 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
     ]
     opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=cfg["learning_rate"])
     base_lrs = [g["lr"] for g in opt.param_groups]
-    steps_per_epoch = math.ceil(len(ds) / cfg["batch_size"]) + sum(math.ceil(len(a[3]) / cfg["batch_size"]) for a in aux)
+    steps_per_epoch = math.ceil(n_runs / cfg["batch_size"]) + sum(math.ceil(len(a[3]) / cfg["batch_size"]) for a in aux)
     total = steps_per_epoch * cfg["epochs"]
     warmup = max(1, int(total * cfg["warmup_ratio"]))
     rng = random.Random(cfg["seed"])
@@ -266,7 +305,10 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     log.info("training on %s%s", device, ", word embeddings frozen" if cfg["freeze_embeddings"] else "")
     for epoch in range(cfg["epochs"]):
-        batches = [(None, ds, b) for b in length_batches(lengths, cfg["batch_size"], rng)]
+        source = pack_rows(ds, context, rng) if context else ds
+        if context:
+            lengths = [len(x) for x in source["input_ids"]]
+        batches = [(None, source, b) for b in length_batches(lengths, cfg["batch_size"], rng)]
         for _, aux_head, aux_ds, aux_lengths in aux:
             batches += [(aux_head, aux_ds, b) for b in length_batches(aux_lengths, cfg["batch_size"], rng)]
         if aux:

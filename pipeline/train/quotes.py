@@ -43,7 +43,7 @@ def featurize(annotator, docs: list[dict], layers: tuple[int, ...], window: int)
             continue
         words = [[t.norm for t in prep.tokens[s.first:s.last]] for s in prep.sentences]
         want = annotator._vector_sentences(prep)
-        lps, vecs = annotator.classifier.run(words, want, layers)
+        lps, vecs = annotator.classifier.run_documents([words], want, layers)
         feats = token_features(annotator.classifier.labels, np.concatenate(lps))
         dim = annotator.classifier.model.config.hidden_size * len(layers)
         vectors = np.concatenate([v if v is not None else np.zeros((s.last - s.first, dim), np.float16)
