@@ -113,7 +113,8 @@ class Annotator:
         entities = []
         for a, b, label, score in found:
             first = toks[a]
-            k = self.prefixes.prefix_len(first.norm, names, words) if first.kind == "heb" else 0
+            prev = toks[a - 1].norm if a > 0 else ""
+            k = self.prefixes.prefix_len(first.norm, names, words, prev) if first.kind == "heb" else 0
             start = int(prep.nt.starts[first.wstart + k]) if k else first.start
             end = toks[b - 1].end
             entities.append(Entity(f"e{len(entities) + 1}", start, end, prep.nt.original[start:end],

