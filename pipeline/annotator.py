@@ -19,6 +19,7 @@ import numpy as np
 
 from . import __version__
 from .document import Document, Entity, SentenceSpan, TokenSpan
+from .heads import HeadLexicon
 from .model import ModelError, TokenClassifier
 from .clusters import cluster_entities
 from .ner import BiosDecoder, tag_spans
@@ -58,6 +59,7 @@ class Annotator:
         self.quote_tagger = quote_tagger
         self.prefixes = prefixes
         self.decoder = BiosDecoder(classifier.labels)
+        self.heads = HeadLexicon()  # entity head nouns (pipeline.heads); Annotator.load reads the folder's
         self.model_name = model_name
         self.batch_sentences = batch_sentences  # sentences gathered per encoder call
 
@@ -69,7 +71,9 @@ class Annotator:
         other keywords go to :class:`TokenClassifier` (max_length, stride, batch_tokens)."""
         path = Path(model_dir) if model_dir else default_model_dir()
         clf = TokenClassifier.load(path, device=device, **kw)
-        return cls(clf, PrefixStripper.load(path), path.name, batch_sentences, QuoteTagger.load(path))
+        ann = cls(clf, PrefixStripper.load(path), path.name, batch_sentences, QuoteTagger.load(path))
+        ann.heads = HeadLexicon.load(path)
+        return ann
 
     # ------------------------------------------------------------------ stages
     @staticmethod
@@ -102,7 +106,8 @@ class Annotator:
         found = []  # (first token index, last token index + 1, label, score)
         for sent, lp in zip(prep.sentences, logprobs):
             tags = self.decoder.decode(lp)
-            labels = [self.classifier.labels[t] for t in tags]
+            labels = self.heads.extend([t.norm for t in prep.tokens[sent.first:sent.last]],
+                                       [self.classifier.labels[t] for t in tags])
             chosen = np.exp(lp[np.arange(len(tags)), tags]) if tags else np.zeros(0)
             for span in tag_spans(labels):
                 score = float(chosen[span.start:span.end].mean())

@@ -272,16 +272,19 @@ def cmd_eval(args) -> int:
         else:
             clf = TokenClassifier.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
             ctx = clf.context_length
+            from .heads import HeadLexicon
+
+            heads = HeadLexicon.load(model)
             if corpus == "bmc":
                 from .evaluate.ner import evaluate_bmc
 
-                scores = evaluate_bmc(clf, args.data_dir, args.split)
+                scores = evaluate_bmc(clf, args.data_dir, args.split, heads)
                 n = None
             else:
                 from .evaluate.ner import evaluate_sentences
 
                 sents = nemo_token_single(args.data_dir, args.split)
-                scores = evaluate_sentences(clf, sents, in_context=not args.no_context)
+                scores = evaluate_sentences(clf, sents, in_context=not args.no_context, heads=heads)
                 n = len(sents)
     except DataMissing as exc:
         _err(str(exc))
@@ -393,6 +396,22 @@ def cmd_train(args) -> int:
 
             out = merge(Path(args.bundle), Path(args.returned), Path(args.output))
             print(json.dumps({"output": str(out)}))
+        elif args.train_cmd == "heads":
+            from .annotator import default_model_dir
+            from .evaluate.ner import evaluate_sentences
+            from .heads import HeadLexicon, build as build_heads, save as save_heads
+            from .model import TokenClassifier
+            from .train.corpora import nemo_token_single
+
+            model = Path(args.model or default_model_dir())
+            heads = build_heads(nemo_token_single(args.data_dir, "train"), args.min_inside)
+            dev = nemo_token_single(args.data_dir, "dev")
+            clf = TokenClassifier.load(model, device="cpu")
+            before = evaluate_sentences(clf, dev)["f1"]
+            after = evaluate_sentences(clf, dev, heads=HeadLexicon(heads))["f1"]
+            out = save_heads(heads, model, args.min_inside)
+            print(json.dumps({"output": str(out), "heads": len(heads), "dev_f1_without": before,
+                              "dev_f1_with": after}, ensure_ascii=False))
         elif args.train_cmd == "prefixes":
             from .train.prefixes import build, evaluate
 
@@ -657,6 +676,12 @@ def build_parser() -> argparse.ArgumentParser:
     tf = tsub.add_parser("prefixes", parents=[common], help="build the clitic-prefix lexicon")
     tf.add_argument("--model", default="models/hebnews-ner")
     tf.add_argument("--data-dir", default="../shared/data")
+    th = tsub.add_parser("heads", parents=[common],
+                         help="build the entity head-noun lexicon (קרן, עיריית, ...) from NEMO train")
+    th.add_argument("--model", default="models/hebnews-ner")
+    th.add_argument("--data-dir", default="../shared/data")
+    th.add_argument("--min-inside", type=int, default=3,
+                    help="multi-word gold entities a word must open (and never stand as O before one)")
     tq = tsub.add_parser("quotes", parents=[common], help="train the quote head on the quotation gold")
     tq.add_argument("--model", default="models/hebnews-ner", help="NER model whose encoder the head reads")
     tq.add_argument("--train", default=str(QUOTE_GOLD / "train.jsonl"))

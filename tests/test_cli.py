@@ -191,6 +191,22 @@ def test_train_smoke_with_document_context(tmp_path):
     assert r.returncode != 0 and b"context_length 8 must be between 16 and 512" in r.stderr
 
 
+@needs_model
+def test_train_heads_writes_the_lexicon_into_the_model_folder(tmp_path):
+    model = tmp_path / "model"
+    model.mkdir()
+    for f in MODEL_DIR.iterdir():  # the shipped folder, linked: the command must write only its file
+        if f.name != "hebnews_heads.json":
+            (model / f.name).symlink_to(f.resolve())
+    r = run("train", "heads", "--model", str(model), "--data-dir", str(FIXTURES / "data"), "--min-inside", "1")
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    assert {"heads", "dev_f1_without", "dev_f1_with"} <= set(res) and res["heads"] > 0
+    assert json.loads((model / "hebnews_heads.json").read_text(encoding="utf-8"))["min_inside"] == 1
+    r = run("train", "heads", "--model", str(model), "--data-dir", str(tmp_path / "none"))
+    assert r.returncode == 4 and len(r.stderr.decode().strip().splitlines()) == 1
+
+
 def test_train_ner_rejects_bad_extra_gold_before_loading_anything(tmp_path):
     import yaml
 

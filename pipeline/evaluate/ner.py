@@ -45,10 +45,11 @@ def entity_scores(gold: list[list[str]], pred: list[list[str]]) -> dict:
     return span_set_scores(pairs())
 
 
-def predict_tags(classifier, sentences: list[list[str]], in_context: bool = True) -> list[list[str]]:
+def predict_tags(classifier, sentences: list[list[str]], in_context: bool = True, heads=None) -> list[list[str]]:
     """Constrained-Viterbi tags for pre-tokenised sentences, via the inference stage. A model
     with document context reads the sentences as one running text (``in_context``: they are
-    consecutive sentences of a corpus in its order, as NEMO's files are), or each on its own."""
+    consecutive sentences of a corpus in its order, as NEMO's files are), or each on its own.
+    ``heads``: a :class:`pipeline.heads.HeadLexicon`, applied as the annotator applies it."""
     from ..ner import BiosDecoder
 
     decoder = BiosDecoder(classifier.labels)
@@ -56,15 +57,18 @@ def predict_tags(classifier, sentences: list[list[str]], in_context: bool = True
         logprobs = classifier.run_documents([sentences])[0]
     else:
         logprobs = classifier.logprobs(sentences)
-    return [[classifier.labels[i] for i in decoder.decode(lp)] for lp in logprobs]
+    tags = [[classifier.labels[i] for i in decoder.decode(lp)] for lp in logprobs]
+    if heads is not None:
+        tags = [heads.extend(w, t) for w, t in zip(sentences, tags)]
+    return tags
 
 
-def evaluate_sentences(classifier, sentences, in_context: bool = True) -> dict:
+def evaluate_sentences(classifier, sentences, in_context: bool = True, heads=None) -> dict:
     """Score gold ``corpora.Sentence`` objects; words are normalised as the annotator does."""
     from ..normalize import normalize
 
     words = [[normalize(w).text for w in s.tokens] for s in sentences]
-    return entity_scores([s.labels for s in sentences], predict_tags(classifier, words, in_context))
+    return entity_scores([s.labels for s in sentences], predict_tags(classifier, words, in_context, heads))
 
 
 BMC_MAP = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "GPE": "LOC"}
@@ -78,7 +82,7 @@ def _map_tags(tags: list[str], mapping: dict[str, str]) -> list[str]:
     return out
 
 
-def evaluate_bmc(classifier, data_dir, split: str = "test") -> dict:
+def evaluate_bmc(classifier, data_dir, split: str = "test", heads=None) -> dict:
     """BMC's three random splits, PER/ORG/LOC only (our GPE counts as LOC, BMC's DATE, TIME,
     MONEY, PERCENT and our other types are ignored); token-level strict F1 per split + mean."""
     from pathlib import Path
@@ -92,7 +96,7 @@ def evaluate_bmc(classifier, data_dir, split: str = "test") -> dict:
         words = [[normalize(w).text for w in s.tokens] for s in sents]
         gold = [_map_tags(s.labels, {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}) for s in sents]
         # random splits: neighbouring sentences are not from one article, so never in context
-        pred = [_map_tags(p, BMC_MAP) for p in predict_tags(classifier, words, in_context=False)]
+        pred = [_map_tags(p, BMC_MAP) for p in predict_tags(classifier, words, in_context=False, heads=heads)]
         per_split[str(k)] = entity_scores(gold, pred)
     mean = {m: round(sum(r[m] for r in per_split.values()) / 3, 2) for m in ("precision", "recall", "f1")}
     return {**mean, "support": sum(r["support"] for r in per_split.values()), "splits": per_split,
