@@ -54,12 +54,13 @@ class _Prepared:
 
 class Annotator:
     def __init__(self, classifier: TokenClassifier, prefixes: PrefixStripper, model_name: str,
-                 batch_sentences: int = 2048, quote_tagger: QuoteTagger | None = None):
+                 batch_sentences: int = 2048, quote_tagger: QuoteTagger | None = None,
+                 heads: HeadLexicon | None = None):
         self.classifier = classifier
         self.quote_tagger = quote_tagger
         self.prefixes = prefixes
         self.decoder = BiosDecoder(classifier.labels)
-        self.heads = HeadLexicon()  # entity head nouns (pipeline.heads); Annotator.load reads the folder's
+        self.heads = heads or HeadLexicon()  # entity head nouns (pipeline.heads)
         self.model_name = model_name
         self.batch_sentences = batch_sentences  # sentences gathered per encoder call
 
@@ -71,9 +72,8 @@ class Annotator:
         other keywords go to :class:`TokenClassifier` (max_length, stride, batch_tokens)."""
         path = Path(model_dir) if model_dir else default_model_dir()
         clf = TokenClassifier.load(path, device=device, **kw)
-        ann = cls(clf, PrefixStripper.load(path), path.name, batch_sentences, QuoteTagger.load(path))
-        ann.heads = HeadLexicon.load(path)
-        return ann
+        return cls(clf, PrefixStripper.load(path), path.name, batch_sentences, QuoteTagger.load(path),
+                   HeadLexicon.load(path))
 
     # ------------------------------------------------------------------ stages
     @staticmethod

@@ -124,21 +124,17 @@ def pack_rows(ds, max_len: int, rng: random.Random) -> Rows:
     sentence is read with its neighbours. Each run's budget is drawn from max_len/2..max_len.
     A row longer than the budget stays a run of its own (already truncated to max_length)."""
     ids_col, lab_col = ds["input_ids"], ds["labels"]
-    out_ids, out_lab = [], []
-    cur_ids, cur_lab = [], []
-    budget = rng.randint(max_len // 2, max_len) - 2
+    cls_id, sep_id = ids_col[0][0], ids_col[0][-1]
+    runs: list[tuple[list, list]] = []  # (sub-word ids, labels) without specials
+    budget = 0
     for ids, lab in zip(ids_col, lab_col):
-        body, body_lab = list(ids[1:-1]), list(lab[1:-1])
-        if cur_ids and len(cur_ids) + len(body) > budget:
-            out_ids.append([ids_col[0][0]] + cur_ids + [ids_col[0][-1]])
-            out_lab.append([-100] + cur_lab + [-100])
-            cur_ids, cur_lab = [], []
+        if not runs or len(runs[-1][0]) + len(ids) - 2 > budget:
+            runs.append(([], []))
             budget = rng.randint(max_len // 2, max_len) - 2
-        cur_ids += body
-        cur_lab += body_lab
-    if cur_ids:
-        out_ids.append([ids_col[0][0]] + cur_ids + [ids_col[0][-1]])
-        out_lab.append([-100] + cur_lab + [-100])
+        runs[-1][0].extend(ids[1:-1])
+        runs[-1][1].extend(lab[1:-1])
+    out_ids = [[cls_id] + r + [sep_id] for r, _ in runs]
+    out_lab = [[-100] + r + [-100] for _, r in runs]
     return Rows({"input_ids": out_ids, "labels": out_lab})
 
 
