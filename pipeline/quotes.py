@@ -194,6 +194,9 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
     prev_speaker = None
     kept_close: list[int] = []
     wstarts = [t.wstart for t in tokens]
+    oblique_people = _prepositional_people(tokens, entities)
+    person_tokens = {i for i, t in enumerate(tokens) if t.norm in PRONOUNS
+                     or any(e.label == "PER" and _overlap(e.start, e.end, t.start, t.end) for e in entities)}
     for n, r in enumerate(kept):
         c, x = cands[r], inputs[r]
         start, end = quote_spans[n]
@@ -212,7 +215,7 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
                 t = tokens[cue_tok]
                 cue = {"start": t.start, "end": t.end, "text": t.text}
             kb = _speaker_start(sc.speaker_b[r, :len(x.context)], x.context, tokens, quote_spans,
-                                nt.original, (start, end))
+                                nt.original, (start, end), skip=oblique_people, people=person_tokens)
             if cue_tok is not None and POINTER_CUE.match(tokens[cue_tok].norm):
                 # לדבריו, לטענתה, לדעתם: the suffix is the speaker, whatever name stands nearby
                 kb = x.context.index(cue_tok)
@@ -368,27 +371,67 @@ def _oblique(e, tokens, starts: list[int] | None = None) -> bool:
                                      and set(tokens[i - 2].text) <= PREP_LETTERS | {"ו", "ה"})
 
 
+# the head's speaker-start scores are close between a plain word and a person (a PER entity or
+# a pronoun) when the person scores at least this share of the best word's score: the person
+# speaks (רותם רון ... שחיים בבועה: "...": שחיים 0.17, רון 0.13)
+PERSON_RATIO = 0.3
+
+
+def _prepositional_people(tokens, entities) -> set[int]:
+    """Tokens that open a person's name behind a glued preposition (לטום הארקין, בשרמן,
+    מנתניהו, כדוד): "to / at / from / like X" is never who speaks. Conjunctions and ש stay
+    subjects (ושרון, שכהנא, כשאחרים); a description behind ב (בהודעה) is not a person."""
+    import bisect
+
+    starts = [t.start for t in tokens]
+    out: set[int] = set()
+    for e in entities:
+        if e.label != "PER":
+            continue
+        i = bisect.bisect_right(starts, e.start) - 1
+        if i < 0 or tokens[i].end <= e.start:
+            continue
+        if i > 0 and BARE_POINTER_CUE.match(tokens[i - 1].norm):
+            continue  # לדברי לירון אלדר: the name after לדברי keeps its letter (not ל + ירון)
+        pre = tokens[i].text[: e.start - tokens[i].start].lstrip("ו")
+        if pre and not pre.startswith(("ש", "כש")) and set(pre) & set("בלמכ"):
+            out.add(i)
+    return out
+
+
 def _speaker_start(scores, context: list[int], tokens, quote_spans, original: str = "",
-                   quote: tuple[int, int] | None = None) -> int | None:
+                   quote: tuple[int, int] | None = None, skip: set[int] = frozenset(),
+                   people: set[int] = frozenset()) -> int | None:
     """Index into ``context`` of the best speaker-mention start that is not a word inside a
-    quotation (the speaker is never quoted words: "אמריקאים", אמר, "מתרעמים...") and not in
-    another paragraph than the quote (unless the quote opens its paragraph, when the one before
-    may introduce it); None when no word is left."""
+    quotation (the speaker is never quoted words: "אמריקאים", אמר, "מתרעמים..."), not a
+    person behind a preposition (``skip``: :func:`_prepositional_people`) and not in another
+    paragraph than the quote (unless the quote opens its paragraph, when the one before may
+    introduce it); None when no word is left."""
     order = np.argsort(-scores, kind="stable")
     opens_par = False
     if quote is not None and original:
         par = original.rfind("\n", 0, quote[0])
         opens_par = original[par + 1:quote[0]].strip(" \t\"'״“”„«»") == ""
+    valid: list[int] = []
     for kb in order:
         t = tokens[context[kb]]
-        if any(s <= t.start and t.end <= e for s, e in quote_spans):
+        if context[kb] in skip or any(s <= t.start and t.end <= e for s, e in quote_spans):
             continue
         if quote is not None and original:
             gap = original[t.end:quote[0]] if t.end <= quote[0] else original[quote[1]:t.start]
             if "\n" in gap and not (opens_par and t.end <= quote[0] and gap.count("\n") <= 2):
                 continue
-        return int(kb)
-    return None
+        valid.append(int(kb))
+    if not valid:
+        return None
+    top = valid[0]
+    if people and context[top] not in people and PERSON_RATIO > 0:
+        for kb in valid[1:]:
+            if scores[kb] < PERSON_RATIO * scores[top]:
+                break
+            if context[kb] in people:
+                return kb
+    return top
 
 
 def _adjacent(tokens, wstarts: list[int], prev_close: int, open_: int) -> bool:

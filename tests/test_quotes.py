@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 from pipeline.clusters import cluster_entities
@@ -402,3 +403,49 @@ def test_a_title_in_the_construct_state_is_the_person_not_the_organisation():
     mention2 = {"start": m0, "end": len(text2), "text": "דובר המשטרה"}
     assert _resolve(mention2, None, None, tokens2, ents2, {e.id: e.id for e in ents2}, {}, [], len(text2),
                     None, text2) == ("דובר המשטרה", None)
+
+
+@dataclass
+class NT(T):
+    norm: str = ""
+
+
+def _ndoc(text: str, labels: dict[str, str]):
+    tokens, ents = _doc(text, labels)
+    return [NT(t.start, t.end, t.text, t.sentence, t.text) for t in tokens], ents
+
+
+def test_a_person_behind_a_glued_preposition_is_never_the_speaker_mention():
+    """לטום הארקין, בשרמן: "to Tom", "at Sherman" are objects; a conjunction or ש keeps a subject
+    (ושרון, כשאחרים), and the name after לדברי keeps its first letter (לדברי לירון: not ל + ירון)."""
+    from pipeline.quotes import _prepositional_people, _speaker_start
+
+    text = "בנשף לטום הארקין הסביר בשרמן ושרון כשכהן ולדברי לירון אלדר מחכים"
+    tokens, ents = _ndoc(text, {"טום הארקין": "PER", "שרמן": "PER", "שרון": "PER", "כהן": "PER",
+                                "ירון אלדר": "PER"})
+    words = [t.text for t in tokens]
+    skip = _prepositional_people(tokens, ents)
+    assert sorted(words[i] for i in skip) == ["בשרמן", "לטום"]
+    # the head's best start is the oblique person: the next word it scored goes instead
+    context = list(range(len(tokens)))
+    scores = np.zeros(len(tokens))
+    scores[words.index("לטום")], scores[words.index("הסביר")] = 0.9, 0.2
+    assert words[_speaker_start(scores, context, tokens, [], skip=skip)] == "הסביר"
+    assert words[_speaker_start(scores, context, tokens, [])] == "לטום"
+
+
+def test_a_person_close_behind_the_best_speaker_word_wins_over_a_plain_word():
+    """שחיים 0.17, רון 0.13: when the head is torn between a word and a person (a name or a
+    pronoun) the person is the speaker; a clear winner stays."""
+    from pipeline.quotes import _speaker_start
+
+    text = "רותם רון מסכימה ומפריכה את התמונה שחיים בבועה"
+    tokens, ents = _ndoc(text, {"רותם רון": "PER"})
+    words = [t.text for t in tokens]
+    people = {i for i, w in enumerate(words) if w in ("רותם", "רון")}
+    context = list(range(len(tokens)))
+    scores = np.zeros(len(tokens))
+    scores[words.index("שחיים")], scores[words.index("רון")] = 0.17, 0.13
+    assert words[_speaker_start(scores, context, tokens, [], people=people)] == "רון"
+    scores[words.index("שחיים")] = 0.9
+    assert words[_speaker_start(scores, context, tokens, [], people=people)] == "שחיים"
