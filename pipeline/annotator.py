@@ -21,7 +21,7 @@ from . import __version__
 from .document import Document, Entity, SentenceSpan, TokenSpan
 from .heads import HeadLexicon
 from .model import ModelError, TokenClassifier
-from .clusters import cluster_entities
+from .clusters import cluster_entities, vote_labels
 from .ner import BiosDecoder, tag_spans
 from .normalize import NormalizedText, normalize
 from .prefixes import PrefixStripper
@@ -130,9 +130,12 @@ class Annotator:
                 vectors: list[np.ndarray | None] | None = None) -> Document:
         meta = {"source": None, **prep.meta, "model": self.model_name, "version": __version__}
         entities = self._entities(prep, logprobs)
+        vote_labels(entities)  # one label per name in a document
         clusters, cluster_of = cluster_entities(entities)
+        label_of = {c.id: c.label for c in clusters}
         for e in entities:
             e.cluster = cluster_of.get(e.id)
+            e.label = label_of.get(e.cluster, e.label)  # a mention carries its entity's label
         quotes = []
         if self.quote_tagger is not None and prep.candidates and vectors is not None:
             dim = self.quote_tagger.cfg.dim

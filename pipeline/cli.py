@@ -242,6 +242,14 @@ def cmd_eval(args) -> int:
         except ValueError as exc:
             _err(str(exc))
             return EXIT_USAGE
+    running = args.running
+    if running < 1:
+        _err(f"--running must be at least 1, got {running}")
+        return EXIT_USAGE
+    if running > 1 and (level != "char" or corpus == "geektime"):
+        _err("--running applies to character-span scoring of treebank sentences (nemo --level char, "
+             "iahltwiki, iahltknesset)")
+        return EXIT_USAGE
     if corpus == "bmc" and level == "char":
         _err("BMC has token-level gold only: use --level token")
         return EXIT_USAGE
@@ -267,7 +275,7 @@ def cmd_eval(args) -> int:
             ann = Annotator.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
             ann.quote_tagger = None  # entities only
             ctx = ann.classifier.context_length
-            scores = score_spans(ann, gold, in_context=not args.no_context)
+            scores = score_spans(ann, gold, in_context=not args.no_context, running=running)
             n = len(gold)
         else:
             clf = TokenClassifier.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
@@ -301,7 +309,8 @@ def cmd_eval(args) -> int:
     what = "token-single" if level == "token" else "character spans, prefixes stripped"
     split = ("val" + (f" fold {args.fold.replace(' ', '')}" if args.fold else "")) if corpus == "geektime" else args.split
     print(f"{name} {what} {split}" + (f": {n} sentences" if n else "")
-          + (", read in context" if in_ctx else ""))
+          + (", read in context" if in_ctx else "")
+          + (f", read as running texts of {running} sentences" if running > 1 else ""))
     print(f"{'label':6} {'P':>7} {'R':>7} {'F1':>7} {'support':>8}")
     for lab, s in scores["per_label"].items():
         print(f"{lab:6} {s['precision']:7.2f} {s['recall']:7.2f} {s['f1']:7.2f} {s['support']:8d}")
@@ -310,7 +319,8 @@ def cmd_eval(args) -> int:
                    "bmc": "bmc-per-org-loc", "iahltwiki": "ud-iahltwiki", "iahltknesset": "ud-iahltknesset",
                    "geektime": "hebnews-geektime-val"}[corpus]
     result = {"task": "ner", "corpus": corpus_name, "split": split, "level": level, "model": str(model),
-              "context": f"running text, {ctx} sub-word windows" if in_ctx else "sentence", **scores}
+              "context": f"running text, {ctx} sub-word windows" if in_ctx else "sentence",
+              "running": running, **scores}
     print(json.dumps(result, ensure_ascii=False))
     return EXIT_OK
 
@@ -616,6 +626,10 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--no-context", action="store_true",
                     help="a model with document context reads each gold sentence alone (default: "
                          "consecutive sentences as running text, as in an article)")
+    en.add_argument("--running", type=int, default=1, metavar="N",
+                    help="character spans of treebank sentences: read runs of N consecutive gold "
+                    "sentences as one text, as an article is read, so the document-level steps "
+                    "(one label per name, clusters) act across them (default 1: each sentence alone)")
     en.add_argument("--data-dir", default="../shared/data")
     en.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     en.add_argument("--device", default="auto")

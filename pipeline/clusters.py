@@ -3,16 +3,22 @@
 Rules over the entity layer (prefixes are already stripped from entity spans):
 
 * same label and the same text -> same cluster;
-* a mention whose words are a contiguous part of a fuller person name at the start or
+* before clustering, mentions with the same words take the label most of them carry
+  (:func:`vote_labels`: the tagger is sometimes inconsistent within a document);
+* a person mention whose words are a contiguous part of a fuller person name at the start or
   the end (טראמפ, דונלד טראמפ; פוטין, ולדימיר פוטין) joins that name's cluster; when several
   full names fit (two people called פרס), the nearest one before the mention wins, else the
-  nearest after; a mention with another label but a person's words joins the person (the
-  tagger's label was inconsistent);
+  nearest after; a mention with another label joins a person when its words are a person
+  mention's words (טראמפ tagged GPE once) or, unless it is a place, the person's surname
+  (פוטין tagged ORG): the country ישראל stays apart from ישראל כץ, the city לונדון from ירון
+  לונדון;
 * a one-word person mention that no full name contains but that is one letter away from the
   surname of a full person name (סילבר / גון סילר, דוקקיס / מייקל דוקאקיס: foreign names are
   spelt several ways in Hebrew, sometimes in one article) joins that name, when both are at
   least four letters long;
-* the canonical name is the fullest mention (most words; the first such one).
+* the canonical name is the fullest mention (most words; the first such one); the cluster's
+  label is the one most of its mentions carry (a tie: the canonical name's), and the annotator
+  gives it to every mention.
 """
 from __future__ import annotations
 
@@ -48,6 +54,44 @@ def _part_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
     return full[:len(short)] == short or full[-len(short):] == short
 
 
+def _joins_person(label: str, short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """A mention (words ``short``, tagged ``label``) is a part of the person's name ``full``:
+    any part for a person mention; for another label only the surname end, and never for a place
+    (a place that is also a first name or a surname is usually the place)."""
+    if label == "PER":
+        return _part_of(short, full)
+    if label in PLACE_LABELS or not short or len(short) >= len(full):
+        return False
+    return full[-len(short):] == short
+
+
+PLACE_LABELS = {"GPE", "LOC"}
+
+
+def vote_labels(entities) -> int:
+    """One label per name in a document: mentions with the same words take the label most of
+    them carry (טראמפ tagged PER six times and GPE once is PER; a tie keeps each label). Returns
+    how many labels changed; ``entities`` are changed in place."""
+    by_words: dict[tuple[str, ...], list] = {}
+    for e in entities:
+        w = _words(e.text)
+        if w:
+            by_words.setdefault(w, []).append(e)
+    changed = 0
+    for members in by_words.values():
+        counts: dict[str, int] = {}
+        for e in members:
+            counts[e.label] = counts.get(e.label, 0) + 1
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        if len(ranked) < 2 or ranked[0][1] == ranked[1][1]:
+            continue
+        for e in members:
+            if e.label != ranked[0][0]:
+                e.label = ranked[0][0]
+                changed += 1
+    return changed
+
+
 @dataclass
 class Cluster:
     id: str
@@ -73,9 +117,10 @@ def cluster_entities(entities) -> tuple[list[Cluster], dict[str, str]]:
         if not w:
             continue
         # a part of a person's name; also a mention the tagger labelled otherwise (פוטין as ORG)
-        # whose words are a person's name or a part of it
-        fits = [f for f in ents if f.label == "PER" and (_part_of(w, words[f.id])
-                                                         or (e.label != "PER" and w == words[f.id]))]
+        # whose words are a person's mention, or a person's surname when it is not a place
+        # (the country ישראל is not ישראל כץ, the city לונדון not ירון לונדון)
+        fits = [f for f in ents if f.label == "PER" and ((e.label != "PER" and w == words[f.id])
+                                                         or _joins_person(e.label, w, words[f.id]))]
         if not fits and e.label == "PER" and not any(f.label == "PER" and _part_of(w, words[f.id])
                                                      for f in ents):
             fits = [f for f in ents if f.label == "PER" and _variant_of(w, words[f.id])]

@@ -140,6 +140,14 @@ def test_eval_without_data_is_a_clear_error(tmp_path):
     assert r.returncode == 4 and b"corpus file not found" in r.stderr
 
 
+def test_eval_running_is_checked_before_anything_loads(tmp_path):
+    r = run("eval", "ner", "--level", "char", "--running", "0", "--data-dir", str(tmp_path))
+    assert r.returncode == 2 and b"--running must be at least 1" in r.stderr
+    r = run("eval", "ner", "--running", "10", "--data-dir", str(tmp_path))  # token level
+    assert r.returncode == 2 and b"--running applies to character-span scoring" in r.stderr
+    assert len(r.stderr.decode().strip().splitlines()) == 1
+
+
 @needs_model
 def test_eval_ner_prints_json_last(data_dir):
     r = run("eval", "ner", "--split", "dev", "--data-dir", str(data_dir), timeout=600)

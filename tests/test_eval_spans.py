@@ -115,3 +115,29 @@ def test_join_running_keeps_every_span_on_its_text():
     got = [(r.text[s:e], lab) for r in runs for s, e, lab in r.spans]
     assert got == [("פוטין", "PER"), ("אלסקה", "GPE"), ("טראמפ", "PER"), ('נאט"ו', "ORG")]
     assert join_running(gold, 1) == gold
+
+
+def test_score_spans_reads_runs_of_sentences_as_one_text_when_asked():
+    """--running N: the annotator sees N sentences as one text; spans are scored on that text."""
+    from types import SimpleNamespace
+
+    from pipeline.evaluate.spans import GoldSentence, score_spans
+
+    gold = [GoldSentence("פוטין נחת.", [(0, 5, "PER")]), GoldSentence("טראמפ חיכה.", [(0, 5, "PER")]),
+            GoldSentence("הם נפגשו.", [])]
+    seen = []
+
+    class Ann:
+        classifier = SimpleNamespace(context_length=0)
+
+        def annotate_many(self, texts):
+            for t in texts:
+                seen.append(t)
+                ents = [SimpleNamespace(start=t.index(w), end=t.index(w) + len(w), label="PER")
+                        for w in ("פוטין", "טראמפ") if w in t]
+                yield SimpleNamespace(entities=ents)
+
+    assert score_spans(Ann(), gold, running=3)["f1"] == 100.0
+    assert seen == ["פוטין נחת.\nטראמפ חיכה.\nהם נפגשו."]
+    seen.clear()
+    assert score_spans(Ann(), gold)["f1"] == 100.0 and len(seen) == 3

@@ -449,3 +449,33 @@ def test_a_person_close_behind_the_best_speaker_word_wins_over_a_plain_word():
     assert words[_speaker_start(scores, context, tokens, [], people=people)] == "רון"
     scores[words.index("שחיים")] = 0.9
     assert words[_speaker_start(scores, context, tokens, [], people=people)] == "שחיים"
+
+
+def test_a_place_that_is_also_a_first_name_or_surname_stays_apart_from_the_person():
+    """The country ישראל is not ישראל כץ and the city לונדון is not ירון לונדון; a surname the
+    tagger called an organisation still joins the person (פוטין)."""
+    ents = [E("e1", 0, 8, "ישראל כץ", "PER"), E("e2", 20, 25, "ישראל", "GPE"),
+            E("e3", 30, 41, "ירון לונדון", "PER"), E("e4", 50, 56, "לונדון", "GPE"),
+            E("e5", 60, 73, "ולדימיר פוטין", "PER"), E("e6", 80, 85, "פוטין", "ORG")]
+    clusters, of = cluster_entities(ents)
+    by_id = {c.id: c for c in clusters}
+    assert of["e2"] != of["e1"] and by_id[of["e1"]].label == "PER" and by_id[of["e2"]].label == "GPE"
+    assert of["e4"] != of["e3"]
+    assert of["e6"] == of["e5"] and by_id[of["e6"]].label == "PER"
+
+
+def test_mentions_with_the_same_words_take_the_label_most_of_them_carry():
+    from pipeline.clusters import vote_labels
+
+    ents = [E("e1", 0, 5, "טראמפ", "PER"), E("e2", 10, 15, "טראמפ", "PER"), E("e3", 20, 25, "טראמפ", "GPE"),
+            E("e4", 30, 35, "ישראל", "GPE"), E("e5", 40, 45, "ישראל", "GPE"), E("e6", 50, 55, "ישראל", "PER"),
+            E("e7", 60, 65, "אלסקה", "GPE"), E("e8", 70, 75, "אלסקה", "LOC")]
+    assert vote_labels(ents) == 2
+    assert [e.label for e in ents] == ["PER", "PER", "PER", "GPE", "GPE", "GPE", "GPE", "LOC"]  # a tie stays
+
+
+def test_annotated_mentions_carry_their_clusters_label(quote_annotator):
+    doc = quote_annotator.annotate("דונלד טראמפ נחת באלסקה. טראמפ נפגש עם ולדימיר פוטין. פוטין אמר שטראמפ צדק.")
+    d = doc.to_dict()
+    label = {c["id"]: c["label"] for c in d["clusters"]}
+    assert d["entities"] and all(e["label"] == label[e["cluster"]] for e in d["entities"])

@@ -257,11 +257,15 @@ def join_running(gold: list[GoldSentence], n: int) -> list[GoldSentence]:
 CONTEXT_RUN = 10  # sentences per running text when a context model is scored in context
 
 
-def score_spans(annotator, gold: list[GoldSentence], in_context: bool = True) -> dict:
-    """Character-span P/R/F1 of the annotator's entities. A model with document context reads
-    runs of :data:`CONTEXT_RUN` consecutive sentences as one text (``in_context``) or each
-    sentence alone; a sentence-level model always reads each gold text alone."""
-    if in_context and getattr(annotator.classifier, "context_length", 0):
+def score_spans(annotator, gold: list[GoldSentence], in_context: bool = True, running: int = 1) -> dict:
+    """Character-span P/R/F1 of the annotator's entities. ``running`` > 1: runs of that many
+    consecutive gold sentences are read as one text, as an article is (the document-level steps,
+    one label per name and clusters, act across the run). Otherwise a model with document context
+    reads runs of :data:`CONTEXT_RUN` sentences (``in_context``) or each sentence alone, and a
+    sentence-level model reads each gold text alone."""
+    if running > 1:
+        gold = join_running(gold, running)
+    elif in_context and getattr(annotator.classifier, "context_length", 0):
         gold = join_running(gold, CONTEXT_RUN)
     docs = annotator.annotate_many([g.text for g in gold])
     return span_set_scores((set(g.spans), {(e.start, e.end, e.label) for e in d.entities})
