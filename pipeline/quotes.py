@@ -263,6 +263,11 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
         if speaker is not None:
             speaker = {"text": speaker[0], "entity": speaker[1], "mention": mention}
             prev_speaker = speaker
+        if cue is None and CUE_FALLBACK:
+            k = _fallback_cue(tokens, x, cue_words, quote_spans)
+            if k is not None:
+                t = tokens[k]
+                cue = {"start": t.start, "end": t.end, "text": t.text}
         kept_close.append(c.close)
         out.append({"id": f"q{n + 1}", "start": start, "end": end, "text": nt.original[start:end],
                     "score": round(float(q[r]), 4), "speaker": speaker, "cue": cue})
@@ -278,6 +283,34 @@ POINTER_CUE = re.compile(_POINTER_STEMS + _POINTER_SUFFIX + "$")
 BARE_POINTER_CUE = re.compile(_POINTER_STEMS + "$")
 KACH = {"כך", "וכך"}
 AFTER_MARK = {",", ".", "-", "–", "—"}
+
+
+CUE_FALLBACK = True
+
+
+def _fallback_cue(tokens, x, cue_words: set[str], quote_spans) -> int | None:
+    """A cue for a quote the head gave none: the nearest word of the cue lexicon (or its
+    feminine / plural past form, a ו/ש prefix allowed) in the quote's sentence, before the
+    opening mark or within three words after the closing one, outside quotations."""
+    if not x.content:
+        return None
+    sent = tokens[x.content[0]].sentence
+    best = None
+    for i in x.context:
+        t = tokens[i]
+        if t.sentence != sent and tokens[x.content[-1]].sentence != t.sentence:
+            continue
+        if any(a <= t.start and t.end <= b for a, b in quote_spans) or not _cue_like(t.norm, cue_words):
+            continue
+        if i < x.content[0]:
+            d = x.content[0] - i
+        elif i > x.content[-1] and i - x.content[-1] <= 4:
+            d = i - x.content[-1]
+        else:
+            continue
+        if best is None or d < best[0]:
+            best = (d, i)
+    return best[1] if best else None
 
 
 def _cue_after_kach(tokens, after: int, cue_words: set[str]) -> int | None:

@@ -479,3 +479,23 @@ def test_annotated_mentions_carry_their_clusters_label(quote_annotator):
     d = doc.to_dict()
     label = {c["id"]: c["label"] for c in d["clusters"]}
     assert d["entities"] and all(e["label"] == label[e["cluster"]] for e in d["entities"])
+
+
+def test_a_quote_without_a_cue_from_the_head_takes_the_nearest_cue_word_of_its_sentence():
+    """אומרים ששום מדינה ... "מבנה יציב": the speech verb before the quote in its sentence is its
+    cue; a cue word in another sentence or inside a quotation is not."""
+    from pipeline.quote_head import CandidateInput
+    from pipeline.quotes import _fallback_cue
+
+    text = 'הם אמרו דבר. המומחים אומרים ששום מדינה לא תהיה בטוחה בלי "מבנה יציב" באירופה.'
+    tokens, _ = _ndoc(text, {})
+    words = [t.text for t in tokens]
+    content = [words.index('"מבנה'), words.index('יציב"')]
+    x = CandidateInput(content=content, before=content[0] - 1, after=content[-1] + 1, scalars=[],
+                       context=[i for i in range(len(tokens)) if i not in content], position=[])
+    assert words[_fallback_cue(tokens, x, {"אמרו", "אומרים"}, [])] == "אומרים"
+    # the only lexicon word is in the sentence before: no cue
+    assert _fallback_cue(tokens, x, {"אמרו"}, []) is None
+    # a cue word inside a quotation is quoted words, not the attribution
+    k = words.index("אומרים")
+    assert _fallback_cue(tokens, x, {"אומרים"}, [(tokens[k].start, tokens[k].end)]) is None
