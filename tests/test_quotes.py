@@ -499,3 +499,12 @@ def test_a_quote_without_a_cue_from_the_head_takes_the_nearest_cue_word_of_its_s
     # a cue word inside a quotation is quoted words, not the attribution
     k = words.index("אומרים")
     assert _fallback_cue(tokens, x, {"אומרים"}, [(tokens[k].start, tokens[k].end)]) is None
+
+
+def test_person_tokens_are_pronouns_and_the_words_of_peoples_names():
+    from pipeline.quotes import _person_tokens
+
+    text = "דונלד טראמפ נפגש עם נציגי רוסיה והוא אמר היא"
+    tokens, ents = _ndoc(text, {"דונלד טראמפ": "PER", "רוסיה": "GPE"})
+    words = [t.text for t in tokens]
+    assert sorted(words[i] for i in _person_tokens(tokens, ents)) == sorted(["דונלד", "טראמפ", "היא"])
