@@ -48,23 +48,18 @@ def _variant_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
             and _one_edit(short[0], full[-1]))
 
 
+def _deletions(word: str) -> set[str]:
+    """The word and the word with one letter deleted: two words one edit apart share a key."""
+    return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
 def _part_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
     if not short or len(short) >= len(full):
         return False
     return full[:len(short)] == short or full[-len(short):] == short
 
 
-def _joins_person(label: str, short: tuple[str, ...], full: tuple[str, ...]) -> bool:
-    """A mention (words ``short``, tagged ``label``) is a part of the person's name ``full``:
-    any part for a person mention; for another label only the surname end, and never for a place
-    (a place that is also a first name or a surname is usually the place)."""
-    if label == "PER":
-        return _part_of(short, full)
-    if label in PLACE_LABELS or not short or len(short) >= len(full):
-        return False
-    return full[-len(short):] == short
-
-
+# labels of places: a place is not joined to a person whose first name or surname it is
 PLACE_LABELS = {"GPE", "LOC"}
 
 
@@ -111,6 +106,23 @@ def cluster_entities(entities) -> tuple[list[Cluster], dict[str, str]]:
     ents = list(entities)
     words = {e.id: _words(e.text) for e in ents}
     parent: dict[str, str] = {}  # entity id -> id of the entity whose cluster it joins
+    # person names indexed by their words, their leading and trailing parts and the one-letter
+    # deletions of their surname, so that a 1 MB article's 8,000 mentions are not compared pairwise
+    exact: dict[tuple[str, ...], list] = {}
+    heads: dict[tuple[str, ...], list] = {}
+    tails: dict[tuple[str, ...], list] = {}
+    near_surname: dict[str, list] = {}
+    for f in ents:
+        fw = words[f.id]
+        if f.label != "PER" or not fw:
+            continue
+        exact.setdefault(fw, []).append(f)
+        for k in range(1, len(fw)):
+            heads.setdefault(fw[:k], []).append(f)
+            tails.setdefault(fw[-k:], []).append(f)
+        if len(fw) >= 2 and len(fw[-1]) >= 4:
+            for key in _deletions(fw[-1]):
+                near_surname.setdefault(key, []).append(f)
     # 1. full forms: a mention that is not part of any other same-label mention's name
     for e in ents:
         w = words[e.id]
@@ -119,11 +131,13 @@ def cluster_entities(entities) -> tuple[list[Cluster], dict[str, str]]:
         # a part of a person's name; also a mention the tagger labelled otherwise (פוטין as ORG)
         # whose words are a person's mention, or a person's surname when it is not a place
         # (the country ישראל is not ישראל כץ, the city לונדון not ירון לונדון)
-        fits = [f for f in ents if f.label == "PER" and ((e.label != "PER" and w == words[f.id])
-                                                         or _joins_person(e.label, w, words[f.id]))]
-        if not fits and e.label == "PER" and not any(f.label == "PER" and _part_of(w, words[f.id])
-                                                     for f in ents):
-            fits = [f for f in ents if f.label == "PER" and _variant_of(w, words[f.id])]
+        if e.label == "PER":
+            fits = heads.get(w, []) + tails.get(w, [])
+        else:
+            fits = exact.get(w, []) + ([] if e.label in PLACE_LABELS else tails.get(w, []))
+        if not fits and e.label == "PER" and len(w) == 1:
+            fits = [f for key in _deletions(w[0]) for f in near_surname.get(key, [])
+                    if _variant_of(w, words[f.id])]
         if not fits:
             continue
         before = [f for f in fits if f.start < e.start]
