@@ -262,7 +262,7 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
         if speaker is not None:
             speaker = {"text": speaker[0], "entity": speaker[1], "mention": mention}
             prev_speaker = speaker
-        if cue is None and CUE_FALLBACK:
+        if cue is None:
             k = _fallback_cue(tokens, x, cue_words, quote_spans)
             if k is not None:
                 t = tokens[k]
@@ -284,13 +284,11 @@ KACH = {"כך", "וכך"}
 AFTER_MARK = {",", ".", "-", "–", "—"}
 
 
-CUE_FALLBACK = True
-
-
 def _fallback_cue(tokens, x, cue_words: set[str], quote_spans) -> int | None:
     """A cue for a quote the head gave none: the nearest word of the cue lexicon (or its
     feminine / plural past form, a ו/ש prefix allowed) in the quote's sentence, before the
-    opening mark or within three words after the closing one, outside quotations."""
+    opening mark or within four words after the closing one, outside quotations (filled after
+    the speaker is resolved, so it never changes the speaker)."""
     if not x.content:
         return None
     sent = tokens[x.content[0]].sentence
@@ -456,7 +454,9 @@ def _speaker_start(scores, context: list[int], tokens, quote_spans, original: st
     quotation (the speaker is never quoted words: "אמריקאים", אמר, "מתרעמים..."), not a
     person behind a preposition (``skip``: :func:`_prepositional_people`) and not in another
     paragraph than the quote (unless the quote opens its paragraph, when the one before may
-    introduce it); None when no word is left."""
+    introduce it); None when no word is left. When the best word is not a person, a person
+    (``people``: a pronoun or a word of a PER name) scoring at least :data:`PERSON_RATIO` of it
+    wins."""
     order = np.argsort(-scores, kind="stable")
     opens_par = False
     if quote is not None and original:
