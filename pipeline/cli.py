@@ -208,10 +208,15 @@ def cmd_eval_quotes(args) -> int:
     except (ValueError, KeyError) as exc:
         _err(f"{gold}: not a quote gold file ({exc})")
         return EXIT_DATA
-    errors = res.pop("speaker_errors")
+    errors = res.pop("errors")
     if args.show_errors:
         for e in errors:
-            print(f"speaker error {e['doc']}: gold {e['gold']!r} predicted {e['pred']!r}  \"{e['quote']}\"")
+            if e["kind"] == "speaker":
+                print(f"speaker error {e['doc']}: gold {e['gold']!r} predicted {e['pred']!r}  \"{e['quote']}\"")
+            elif e["kind"] == "missed":
+                print(f"missed quote {e['doc']}: {e['context']}")
+            else:
+                print(f"spurious quote {e['doc']} (score {e['score']}): {e['context']}")
     print(f"quotes ({gold.name}, {res['documents']} documents): gold {res['gold_quotes']}, predicted "
           f"{res['predicted_quotes']}, matched {res['matched']} (IoU >= 0.8)")
     print(f"quote P {res['quote_precision']:.4f} R {res['quote_recall']:.4f} F1 {res['quote_f1']:.4f}; "
@@ -360,7 +365,7 @@ def cmd_train(args) -> int:
             res = cross_validate(Path(args.model), Path(args.train), folds=args.cv, epochs=args.epochs,
                                  seed=args.seed, members=args.members, window=args.window)
             if not args.verbose:
-                res.pop("speaker_errors", None)
+                res.pop("errors", None)
             print(json.dumps(res, ensure_ascii=False))
         elif args.train_cmd == "quotes":
             from .train.quotes import train
@@ -641,7 +646,8 @@ def build_parser() -> argparse.ArgumentParser:
     eq.add_argument("--gold", help="gold JSONL (default: data/quotes/dev.jsonl)")
     eq.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     eq.add_argument("--device", default="auto")
-    eq.add_argument("--show-errors", action="store_true", help="print each speaker error")
+    eq.add_argument("--show-errors", action="store_true",
+                    help="print each missed and spurious quote (with context) and each speaker error")
     e.set_defaults(func=cmd_eval)
 
     t = sub.add_parser("train", parents=[common], help="build our model: convert, prune, mlm, ner, prefixes, quotes")

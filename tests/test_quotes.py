@@ -250,6 +250,13 @@ def test_score_counts_precision_recall_and_speaker_accuracy():
     r = score(pred, gold)
     assert (r["matched"], r["quote_precision"], r["quote_recall"]) == (1, 0.5, 0.5)
     assert (r["speaker_correct"], r["speaker_total"], r["cue_correct"]) == (1, 1, 1)
+    # the error listing names the missed gold quote and the spurious prediction, with context
+    gold[0]["text"] = "א" * 20 + "בבבבבבבבבב" + "ג" * 30
+    r = score(pred, gold)
+    assert [(e["kind"], e["doc"]) for e in r["errors"]] == [("missed", "d"), ("spurious", "d")]
+    assert "בבבבבבבבבב" in r["errors"][0]["context"]
+    gold[0]["quotes"][0]["speaker"]["text"] = "ולדימיר פוטין"
+    assert sorted(e["kind"] for e in score(pred, gold)["errors"]) == ["missed", "speaker", "spurious"]
 
 
 # ----------------------------------------------------------------------------- the model

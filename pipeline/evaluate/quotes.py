@@ -66,7 +66,14 @@ def same_speaker(pred: str | None, gold: str | None) -> bool:
     return False
 
 
+def _context(text: str, start: int, end: int, width: int = 40) -> str:
+    """The quote with ``width`` characters either side, on one line (for error listings)."""
+    return " ".join(text[max(0, start - width):end + width].split())
+
+
 def score(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
+    """Quote P/R/F1, speaker and cue accuracy; ``errors`` lists every missed and spurious quote
+    and every wrong speaker (``kind``: missed / spurious / speaker) for error analysis."""
     tp = n_pred = n_gold = 0
     spk_total = spk_ok = cue_total = cue_ok = 0
     errors = []
@@ -76,6 +83,16 @@ def score(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
         n_gold += len(gq)
         pairs = match(pq, gq)
         tp += len(pairs)
+        hit_p, hit_g = {i for i, _ in pairs}, {j for _, j in pairs}
+        text = g.get("text", "")
+        for j, q in enumerate(gq):
+            if j not in hit_g:
+                errors.append({"kind": "missed", "doc": g.get("id"), "quote": q.get("text", "")[:60],
+                               "context": _context(text, q["start"], q["end"])})
+        for i, q in enumerate(pq):
+            if i not in hit_p:
+                errors.append({"kind": "spurious", "doc": g.get("id"), "quote": q.get("text", "")[:60],
+                               "score": q.get("score"), "context": _context(text, q["start"], q["end"])})
         for i, j in pairs:
             gs, ps = gq[j].get("speaker"), pq[i].get("speaker")
             if gs is not None:
@@ -83,8 +100,8 @@ def score(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
                 ok = same_speaker(ps["text"] if ps else None, gs["text"])
                 spk_ok += ok
                 if not ok:
-                    errors.append({"doc": g.get("id"), "quote": gq[j]["text"][:60], "gold": gs["text"],
-                                   "pred": ps["text"] if ps else None})
+                    errors.append({"kind": "speaker", "doc": g.get("id"), "quote": gq[j].get("text", "")[:60],
+                                   "gold": gs["text"], "pred": ps["text"] if ps else None})
             gc, pc = gq[j].get("cue"), pq[i].get("cue")
             if gc is not None:
                 cue_total += 1
@@ -98,7 +115,7 @@ def score(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
             "speaker_accuracy": round(spk_ok / spk_total, 4) if spk_total else 0.0,
             "cue_total": cue_total, "cue_correct": cue_ok,
             "cue_accuracy": round(cue_ok / cue_total, 4) if cue_total else 0.0,
-            "speaker_errors": errors}
+            "errors": errors}
 
 
 def evaluate(annotator, gold_path: Path | str) -> dict:

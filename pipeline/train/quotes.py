@@ -227,7 +227,7 @@ def train(model_dir: Path, train_path: Path, dev_path: Path | None, out_dir: Pat
     if dev_path is not None:
         ann.quote_tagger = QuoteTagger.load(out_dir)
         dev = evaluate(ann, dev_path)
-        dev.pop("speaker_errors", None)
+        dev.pop("errors", None)
         result["dev"] = dev
     return result
 
