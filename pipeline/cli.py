@@ -413,17 +413,21 @@ def cmd_train(args) -> int:
             print(json.dumps({"output": str(out)}))
         elif args.train_cmd == "heads":
             from .annotator import default_model_dir
-            from .evaluate.ner import evaluate_sentences
+            from .evaluate.ner import entity_scores, predict_tags
             from .heads import HeadLexicon, build as build_heads, save as save_heads
             from .model import TokenClassifier
+            from .normalize import normalize
             from .train.corpora import nemo_token_single
 
             model = Path(args.model or default_model_dir())
             heads = build_heads(nemo_token_single(args.data_dir, "train"), args.min_inside)
             dev = nemo_token_single(args.data_dir, "dev")
-            clf = TokenClassifier.load(model, device="cpu")
-            before = evaluate_sentences(clf, dev)["f1"]
-            after = evaluate_sentences(clf, dev, heads=HeadLexicon(heads))["f1"]
+            words = [[normalize(w).text for w in s.tokens] for s in dev]
+            gold = [s.labels for s in dev]
+            tags = predict_tags(TokenClassifier.load(model, device="cpu"), words)  # one pass for both scores
+            lexicon = HeadLexicon(heads)
+            before = entity_scores(gold, tags)["f1"]
+            after = entity_scores(gold, [lexicon.extend(w, t) for w, t in zip(words, tags)])["f1"]
             out = save_heads(heads, model, args.min_inside)
             print(json.dumps({"output": str(out), "heads": len(heads), "dev_f1_without": before,
                               "dev_f1_with": after}, ensure_ascii=False))

@@ -12,6 +12,7 @@ mark to ``"`` or ``'``); the annotator maps them back to the original text.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -194,8 +195,9 @@ def tag_quotes(nt, tokens, sentences, vectors, feats, tagger, entities, cluster_
     prev_speaker = None
     kept_close: list[int] = []
     wstarts = [t.wstart for t in tokens]
-    oblique_people = _prepositional_people(tokens, entities)
-    person_tokens = _person_tokens(tokens, entities)
+    starts = [t.start for t in tokens]
+    oblique_people = _prepositional_people(tokens, entities, starts)
+    person_tokens = _person_tokens(tokens, entities, starts)
     for n, r in enumerate(kept):
         c, x = cands[r], inputs[r]
         start, end = quote_spans[n]
@@ -291,11 +293,11 @@ def _fallback_cue(tokens, x, cue_words: set[str], quote_spans) -> int | None:
     the speaker is resolved, so it never changes the speaker)."""
     if not x.content:
         return None
-    sent = tokens[x.content[0]].sentence
+    sentences = {tokens[x.content[0]].sentence, tokens[x.content[-1]].sentence}
     best = None
     for i in x.context:
         t = tokens[i]
-        if t.sentence != sent and tokens[x.content[-1]].sentence != t.sentence:
+        if t.sentence not in sentences:
             continue
         if any(a <= t.start and t.end <= b for a, b in quote_spans) or not _cue_like(t.norm, cue_words):
             continue
@@ -381,13 +383,17 @@ def _cue_like(word: str, cue_words: set[str]) -> bool:
     return False
 
 
+def _token_at(starts: list[int], pos: int) -> int:
+    """Index of the last token starting at or before ``pos`` (``starts``: the tokens' starts),
+    -1 before the first."""
+    return bisect.bisect_right(starts, pos) - 1
+
+
 def _oblique(e, tokens, starts: list[int] | None = None) -> bool:
     """A person named after a preposition (לטום הארקין, בשרמן, ב-Mangrove, עם X, של X) or after
     ש (שסילבר התאמץ: the subject of a relative clause)."""
-    import bisect
-
     starts = starts if starts is not None else [t.start for t in tokens]
-    i = bisect.bisect_right(starts, e.start) - 1
+    i = _token_at(starts, e.start)
     if i < 0:
         return False
     t = tokens[i]
@@ -407,17 +413,15 @@ def _oblique(e, tokens, starts: list[int] | None = None) -> bool:
 PERSON_RATIO = 0.3
 
 
-def _person_tokens(tokens, entities) -> set[int]:
+def _person_tokens(tokens, entities, starts: list[int] | None = None) -> set[int]:
     """Tokens that are a pronoun or lie in a person's name (linear in tokens + entities: a
-    1 MB article has 120k tokens and 8k entities)."""
-    import bisect
-
-    starts = [t.start for t in tokens]
+    1 MB article has 120k tokens and 8k entities); ``starts``: the tokens' starts."""
+    starts = starts if starts is not None else [t.start for t in tokens]
     out = {i for i, t in enumerate(tokens) if t.norm in PRONOUNS}
     for e in entities:
         if e.label != "PER":
             continue
-        i = max(0, bisect.bisect_right(starts, e.start) - 1)
+        i = max(0, _token_at(starts, e.start))
         while i < len(tokens) and tokens[i].start < e.end:
             if _overlap(e.start, e.end, tokens[i].start, tokens[i].end):
                 out.add(i)
@@ -425,24 +429,23 @@ def _person_tokens(tokens, entities) -> set[int]:
     return out
 
 
-def _prepositional_people(tokens, entities) -> set[int]:
+def _prepositional_people(tokens, entities, starts: list[int] | None = None) -> set[int]:
     """Tokens that open a person's name behind a glued preposition (לטום הארקין, בשרמן,
     מנתניהו, כדוד): "to / at / from / like X" is never who speaks. Conjunctions and ש stay
-    subjects (ושרון, שכהנא, כשאחרים); a description behind ב (בהודעה) is not a person."""
-    import bisect
-
-    starts = [t.start for t in tokens]
+    subjects (ושרון, שכהנא, כשאחרים); a description behind ב (בהודעה) is not a person.
+    ``starts``: the tokens' starts."""
+    starts = starts if starts is not None else [t.start for t in tokens]
     out: set[int] = set()
     for e in entities:
         if e.label != "PER":
             continue
-        i = bisect.bisect_right(starts, e.start) - 1
+        i = _token_at(starts, e.start)
         if i < 0 or tokens[i].end <= e.start:
             continue
         if i > 0 and BARE_POINTER_CUE.match(tokens[i - 1].norm):
             continue  # לדברי לירון אלדר: the name after לדברי keeps its letter (not ל + ירון)
         pre = tokens[i].text[: e.start - tokens[i].start].lstrip("ו")
-        if pre and not pre.startswith(("ש", "כש")) and set(pre) & set("בלמכ"):
+        if pre and not pre.startswith(("ש", "כש")) and set(pre) & (PREP_LETTERS - {"ש"}):
             out.add(i)
     return out
 
@@ -535,9 +538,7 @@ _LIST_GAP = re.compile(r"^(?:\s*,\s*|\s+ו-?|\s*,\s*ו-?)$")
 
 
 def _sentence_of(tokens, pos: int, starts: list[int] | None = None) -> int:
-    import bisect
-
-    i = bisect.bisect_right(starts if starts is not None else [t.start for t in tokens], pos) - 1
+    i = _token_at(starts if starts is not None else [t.start for t in tokens], pos)
     return tokens[max(i, 0)].sentence if tokens else 0
 
 
