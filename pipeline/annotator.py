@@ -168,11 +168,14 @@ class Annotator:
         return self.annotate_stream(zip(texts, metas), batch_size)
 
     def annotate_stream(self, records: Iterable[tuple[str, dict | None]],
-                        batch_size: int | None = None) -> Iterator[Document]:
+                        batch_size: int | None = None, stop=None) -> Iterator[Document]:
         """(text, meta) pairs in, documents out in the same order, lazily.
 
         Documents are gathered until ``batch_size`` sentences are waiting, so memory stays
-        bounded however many documents flow through.
+        bounded however many documents flow through. ``stop``: a callable checked between
+        encoder batches (so also between the sentences of one long article); when it returns
+        true, :class:`~pipeline.model.Interrupted` is raised and the documents in progress are
+        dropped (the documents yielded before are complete).
         """
         limit = batch_size or self.batch_sentences
         pending: list[_Prepared] = []
@@ -182,18 +185,19 @@ class Annotator:
             pending.append(prep)
             waiting += len(prep.sentences)
             if waiting >= limit:
-                yield from self._run(pending)
+                yield from self._run(pending, stop)
                 pending, waiting = [], 0
         if pending:
-            yield from self._run(pending)
+            yield from self._run(pending, stop)
 
-    def _run(self, preps: list[_Prepared]) -> Iterator[Document]:
+    def _run(self, preps: list[_Prepared], stop=None) -> Iterator[Document]:
         docs = [[[t.norm for t in p.tokens[s.first:s.last]] for s in p.sentences] for p in preps]
         if self.quote_tagger is not None:
             want = [w for p in preps for w in self._vector_sentences(p)]
-            logprobs, vectors = self.classifier.run_documents(docs, want, tuple(self.quote_tagger.cfg.layers))
+            logprobs, vectors = self.classifier.run_documents(docs, want, tuple(self.quote_tagger.cfg.layers),
+                                                              stop=stop)
         else:
-            logprobs, vectors = self.classifier.run_documents(docs)
+            logprobs, vectors = self.classifier.run_documents(docs, stop=stop)
         k = 0
         for p in preps:
             n = len(p.sentences)

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .fetch import DEFAULT_MAX_BYTES  # (light modules: --help stays instant)
+from .pages import DEFAULT_MAX_CHARS
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_MODEL, EXIT_DATA, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
 log = logging.getLogger("hebnews")
@@ -502,16 +504,15 @@ def cmd_feed(args) -> int:
     try:
         stats = run_feeds(annotator, args.sources, Path(args.output),
                           Path(args.state) if args.state else None, timeout=args.timeout,
-                          retries=args.retries, fmt=args.format, fetch_pages=not args.no_pages)
+                          retries=args.retries, fmt=args.format, fetch_pages=not args.no_pages,
+                          max_bytes=args.max_bytes, max_chars=args.max_chars)
     except LockHeld as exc:
         print(f"hebnews: {exc}; nothing done", file=sys.stderr)
         return EXIT_OK
     except OSError as exc:
         _err(f"{args.output}: {exc.strerror or exc}")
         return EXIT_OUTPUT
-    log.info("feed run: %s", stats_line(stats))
-    if not args.quiet:
-        print(stats_line(stats))
+    print(stats_line(stats))  # also with -q: the cron log's record of a run
     if stats.stopped_by is not None:
         _err(f"stopped by signal {stats.stopped_by} after {len(stats.written)} items; the next run goes on")
         return 128 + stats.stopped_by
@@ -546,6 +547,19 @@ def cmd_view(args) -> int:
 
 
 # ----------------------------------------------------------------------------- main
+
+def _positive(kind, zero: bool = False):
+    """An argparse type: a number > 0 (>= 0 with ``zero``)."""
+    def parse(value: str):
+        try:
+            n = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+        if n < 0 or (n == 0 and not zero):
+            raise argparse.ArgumentTypeError(f"must be {'>= 0' if zero else '> 0'}, got {value}")
+        return n
+    return parse
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -608,8 +622,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="feed URLs, local feed files, or .txt files listing them one per line")
     f.add_argument("-o", "--output", required=True, help="output folder")
     f.add_argument("--state", help="state file (default: OUT/.hebnews-feeds.sqlite)")
-    f.add_argument("--timeout", type=float, default=15.0, help="seconds per HTTP request (15)")
-    f.add_argument("--retries", type=int, default=2, help="retries after a network error or 5xx (2)")
+    f.add_argument("--timeout", type=_positive(float), default=15.0,
+                   help="deadline in seconds for each download as a whole: connect, headers, body "
+                   "and redirects (15); a page that misses it has failed")
+    f.add_argument("--retries", type=_positive(int, zero=True), default=2,
+                   help="retries after a connection error, 5xx or 429 (2)")
+    f.add_argument("--max-bytes", type=_positive(int), default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=f"largest feed or page accepted, in bytes after decompression, enforced while "
+                   f"downloading ({DEFAULT_MAX_BYTES:,})")
+    f.add_argument("--max-chars", type=_positive(int), default=DEFAULT_MAX_CHARS, metavar="N",
+                   help=f"article text annotated per item; longer text is cut at a sentence boundary "
+                   f"and meta.truncated says where ({DEFAULT_MAX_CHARS:,})")
     f.add_argument("--no-pages", action="store_true", help="annotate the feeds' own content only")
     f.add_argument("--format", choices=("json", "html"), default="json")
     f.add_argument("--device", default="auto")

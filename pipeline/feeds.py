@@ -3,37 +3,43 @@
     hebnews feed https://example.co.il/rss.xml feeds.txt -o out/ [--state out/state.sqlite]
 
 * Feeds are fetched with conditional GET (ETag / Last-Modified): an unchanged feed costs one
-  304. Feeds may also be local files (or ``-`` lists of URLs, one per line, in a ``.txt``).
-* Each new item's page is fetched and its main text extracted with trafilatura (title, author,
-  date, text); when the page fails or has no text, the feed's own content is used.
+  304. Feeds may also be local files (or ``.txt`` files listing sources, one per line).
+* Every download is bounded (:mod:`pipeline.fetch`): a deadline for the whole request, a byte
+  cap enforced while streaming (decompressed size included), http/https only at every redirect.
+* Each new item's page is fetched, decoded by the web's rules (:mod:`pipeline.pages`) and its
+  main text extracted with trafilatura; when the page fails or has no text, the feed's own
+  content is used. A page that *failed* (network, HTTP error, deadline, size, undecodable) is
+  recorded in the state and fetched again on the next runs (at most ``PAGE_TRIES`` runs in all);
+  when it succeeds, the item is annotated again from the page.
+* Article text longer than ``max_chars`` is cut at a sentence boundary and marked in ``meta``.
 * A SQLite state file remembers every item (id/link + content hash): a second run does nothing
   new and fetches no page; an item whose feed content changed is fetched and annotated again.
-* Safe under cron: a lock file so two runs never overlap (the second exits at once), timeouts
-  and bounded retries on the network, one broken feed or page never stops the others, outputs
-  written atomically, state updated only after the output is on disk.
+* Safe under cron: a lock file so two runs never overlap (the second exits at once), one broken
+  feed or page never stops the others, outputs written atomically, state updated only after the
+  output is on disk; SIGTERM stops the run between two encoder batches (the items not yet
+  written are done by the next run).
 """
 from __future__ import annotations
 
+import calendar
 import contextlib
 import fcntl
 import hashlib
-import html as htmllib
 import json
 import logging
-import re
 import sqlite3
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from . import __version__
+from .fetch import FetchError, Limits, capped_body, fetch, is_url
+from .pages import DEFAULT_MAX_CHARS, cap_text, check_not_garbage, decode_page, extract_article, html_to_text
+from .readers import InputError
 from .writers import atomic_write_text, render
 
 log = logging.getLogger(__name__)
-USER_AGENT = f"hebnews/{__version__} (+feed annotation)"
+PAGE_TRIES = 3  # runs in which a failed page is fetched (the first included)
 
 
 class FeedError(RuntimeError):
@@ -42,15 +48,6 @@ class FeedError(RuntimeError):
 
 class LockHeld(RuntimeError):
     """Another run holds the lock."""
-
-
-@dataclass
-class Fetched:
-    status: int  # 200, or 304 (not modified)
-    body: bytes = b""
-    etag: str | None = None
-    modified: str | None = None
-    url: str = ""
 
 
 @dataclass
@@ -63,83 +60,23 @@ class FeedStats:
     items_seen: int = 0
     items_failed: int = 0
     pages_fetched: int = 0
+    pages_failed: int = 0  # fetched again on later runs (at most PAGE_TRIES runs)
+    pages_retried: int = 0  # pages of earlier runs' items fetched again in this run
     page_fallbacks: int = 0
-    stopped_by: int | None = None  # SIGTERM/SIGINT: the items in progress were finished first
+    items_truncated: int = 0
+    stopped_by: int | None = None  # SIGTERM/SIGINT: no new item was started
     written: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
-        return bool(self.feeds_failed or self.items_failed)
-
-
-# ----------------------------------------------------------------------------- network
-
-def fetch(url: str, timeout: float, retries: int, etag: str | None = None,
-          modified: str | None = None, backoff: float = 0.5) -> Fetched:
-    """GET with conditional headers, a timeout and bounded retries (network errors, 5xx, 429)."""
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
-    if etag:
-        headers["If-None-Match"] = etag
-    if modified:
-        headers["If-Modified-Since"] = modified
-    last = ""
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(backoff * 2 ** (attempt - 1))
-        try:
-            req = urllib.request.Request(url, headers=headers)
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                return Fetched(resp.status, resp.read(), resp.headers.get("ETag"),
-                               resp.headers.get("Last-Modified"), resp.geturl())
-        except urllib.error.HTTPError as exc:
-            if exc.code == 304:
-                return Fetched(304, url=url, etag=etag, modified=modified)
-            last = f"HTTP {exc.code} {exc.reason}"
-            if exc.code < 500 and exc.code != 429:
-                break  # 404, 403 ...: retrying will not help
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            last = "timed out" if "timed out" in str(reason) else f"network error: {reason}"
-    raise FeedError(f"{url}: {last} (after {retries + 1} attempts)")
-
-
-def is_url(s: str) -> bool:
-    return s.startswith(("http://", "https://"))
-
-
-# ----------------------------------------------------------------------------- extraction
-
-_TAGS = re.compile(r"<[^>]+>")
-_BLOCK = re.compile(r"</?(p|div|br|li|h[1-6]|blockquote|tr)\b[^>]*>", re.I)
-
-
-def html_to_text(fragment: str) -> str:
-    """Feed content (an HTML fragment) -> plain text with paragraph breaks."""
-    text = _BLOCK.sub("\n", fragment)
-    text = htmllib.unescape(_TAGS.sub("", text))
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return "\n".join(line for line in lines if line)
-
-
-def extract_page(body: bytes, url: str) -> dict | None:
-    """trafilatura's main text and metadata of an article page, or None when it has no text."""
-    import trafilatura
-
-    html = body.decode("utf-8", errors="replace")
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
-    if doc is None:
-        return None
-    d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-    text = (d.get("text") or "").strip()
-    if len(text) < 40:  # menus and cookie banners are not articles
-        return None
-    return {"text": text, "title": d.get("title"), "author": d.get("author"), "date": d.get("date")}
+        return bool(self.feeds_failed or self.items_failed or self.pages_failed)
 
 
 # ----------------------------------------------------------------------------- state
 
 class State:
-    """SQLite: feeds (conditional-GET validators) and items (what was annotated, by hash)."""
+    """SQLite: feeds (conditional-GET validators) and items (what was annotated, by hash, and
+    whether the page failed: ``page_failures`` runs so far)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -152,6 +89,10 @@ class State:
             CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, feed TEXT, link TEXT,
                 content_hash TEXT, output TEXT, processed_at REAL);
         """)
+        cols = {row[1] for row in self.db.execute("PRAGMA table_info(items)")}
+        if "page_failures" not in cols:  # a state file of an earlier version
+            self.db.execute("ALTER TABLE items ADD COLUMN page_failures INTEGER NOT NULL DEFAULT 0")
+            self.db.commit()
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         row = self.db.execute("SELECT etag, modified FROM feeds WHERE url=?", (url,)).fetchone()
@@ -164,13 +105,22 @@ class State:
                         (url, etag, modified, status, time.time()))
         self.db.commit()
 
-    def item_hash(self, key: str) -> str | None:
-        row = self.db.execute("SELECT content_hash FROM items WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
+    def item(self, key: str) -> tuple[str, int] | None:
+        """(content hash, page failures) of a known item."""
+        row = self.db.execute("SELECT content_hash, page_failures FROM items WHERE key=?", (key,)).fetchone()
+        return (row[0], row[1]) if row else None
 
-    def save_item(self, key: str, feed: str, link: str | None, content_hash: str, output: str):
-        self.db.execute("INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?)",
-                        (key, feed, link, content_hash, output, time.time()))
+    def save_item(self, key: str, feed: str, link: str | None, content_hash: str, output: str,
+                  page_failures: int = 0):
+        self.db.execute("INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?)",
+                        (key, feed, link, content_hash, output, time.time(), page_failures))
+        self.db.commit()
+
+    def page_retried(self, key: str, failed: bool):
+        """A failed page fetched again without an article: one more failure, or (the page
+        came but has no article text) no more tries."""
+        sql = "page_failures + 1" if failed else "0"
+        self.db.execute(f"UPDATE items SET page_failures = {sql} WHERE key=?", (key,))
         self.db.commit()
 
     def close(self):
@@ -192,7 +142,7 @@ def run_lock(path: Path):
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
-# ----------------------------------------------------------------------------- the run
+# ----------------------------------------------------------------------------- feeds
 
 @dataclass
 class Item:
@@ -205,6 +155,9 @@ class Item:
     author: str | None
     feed_text: str  # the feed's own content, the fallback
     content_hash: str  # of the feed entry (title + link + content): changes when edited
+    updated: bool = False  # seen before with other content
+    page_failures: int = 0  # runs whose page fetch failed (from the state)
+    retry_only: bool = False  # unchanged item, here only to fetch its failed page again
 
 
 def expand_sources(sources: list[str]) -> list[str]:
@@ -220,137 +173,244 @@ def expand_sources(sources: list[str]) -> list[str]:
     return out
 
 
-def read_feed(source: str, state: State, timeout: float, retries: int) -> list[Item] | None:
+def iso_time(entry, key: str) -> str | None:
+    """An RSS/Atom date as ISO 8601 in UTC (feedparser parses both formats); the raw string
+    when it cannot be parsed; None when absent."""
+    parsed = entry.get(f"{key}_parsed") if key in entry.keys() else None
+    if parsed:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(calendar.timegm(parsed)))
+    return entry[key] if key in entry.keys() else None
+
+
+def _feed_body(source: str, state: State, limits: Limits, stop) -> tuple[bytes, dict] | None:
+    """The feed's bytes and its validators; None when unchanged (304)."""
+    if "://" in source and not is_url(source):
+        scheme = source.split("://", 1)[0]
+        raise FeedError(f"{source}: {scheme}: URLs are not fetched (only http and https; a local "
+                        f"feed file is given by its path)")
+    if is_url(source):
+        etag, modified = state.validators(source)
+        try:
+            got = fetch(source, limits, etag, modified, stop=stop)
+        except FetchError as exc:
+            raise FeedError(str(exc)) from None
+        if got.status == 304:
+            return None
+        return got.body, {"etag": got.etag, "modified": got.modified}
+    try:
+        with open(source, "rb") as f:
+            data = f.read(limits.max_bytes + 1)
+        return capped_body(data, source, limits.max_bytes), {}
+    except FetchError as exc:
+        raise FeedError(str(exc)) from None
+    except OSError as exc:
+        raise FeedError(f"{source}: cannot read ({exc.strerror or exc})") from None
+
+
+def _item(e, source: str, feed_title: str | None) -> Item:
+    content = e.content[0].get("value", "") if e.get("content") else ""
+    content = content or e.get("summary", "") or ""
+    text = html_to_text(content)
+    title, link = e.get("title"), e.get("link")
+    key = e.get("id") or link or hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
+    keys = set(e.keys())  # (plain keys: feedparser maps a missing 'updated' with a warning)
+    updated = e["updated"] if "updated" in keys else None
+    published = iso_time(e, "published") or iso_time(e, "updated")
+    h = hashlib.sha256(f"{title}\n{link}\n{updated}\n{content}".encode("utf-8", "replace")).hexdigest()
+    return Item(key, source, feed_title, link, title, published, e.get("author"), text, h)
+
+
+def read_feed(source: str, state: State, limits: Limits, stop=None) -> list[Item] | None:
     """Items of one feed, or None when it has not changed (304)."""
     import feedparser
 
-    if is_url(source):
-        etag, modified = state.validators(source)
-        got = fetch(source, timeout, retries, etag, modified)
-        if got.status == 304:
-            state.save_feed(source, "304", keep_validators=True)
-            return None
-        body = got.body
-    else:
-        try:
-            body = Path(source).read_bytes()
-        except OSError as exc:
-            raise FeedError(f"{source}: cannot read ({exc.strerror or exc})") from None
-        got = Fetched(200, body)
+    got = _feed_body(source, state, limits, stop)
+    if got is None:
+        state.save_feed(source, "304", keep_validators=True)
+        return None
+    body, validators = got
     parsed = feedparser.parse(body)
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = getattr(parsed.get("bozo_exception"), "args", [""])[0] if parsed.bozo else "no items"
         raise FeedError(f"{source}: not a valid RSS/Atom feed ({str(reason)[:120] or 'unparseable'})")
     feed_title = parsed.feed.get("title")
-    items = []
-    for e in parsed.entries:
-        content = ""
-        if e.get("content"):
-            content = e.content[0].get("value", "")
-        content = content or e.get("summary", "") or ""
-        text = html_to_text(content)
-        title = e.get("title")
-        link = e.get("link")
-        key = e.get("id") or link or hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
-        keys = set(e.keys())  # (plain keys: feedparser maps a missing 'updated' with a warning)
-        updated = e["updated"] if "updated" in keys else None
-        published = (e["published"] if "published" in keys else None) or updated
-        h = hashlib.sha256(f"{title}\n{link}\n{updated}\n{content}".encode()).hexdigest()
-        items.append(Item(key, source, feed_title, link, title, published, e.get("author"),
-                          text, h))
-    state.save_feed(source, "200", got.etag, got.modified)
+    items = [_item(e, source, feed_title) for e in parsed.entries]
+    state.save_feed(source, "200", validators.get("etag"), validators.get("modified"))
     return items
 
 
 def output_name(key: str) -> str:
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(key.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------- one item
+
+class PageFailed(RuntimeError):
+    """The item's page could not be had (retried on later runs)."""
+
+
+def fetch_page(url: str, limits: Limits, stop=None) -> dict | None:
+    """The article of a page (text, title, author, date); None when the page has no article
+    text (not retried); :class:`PageFailed` when it could not be fetched or decoded."""
+    try:
+        got = fetch(url, limits, stop=stop)
+        html, _ = decode_page(got.body, got.content_type, url)
+        check_not_garbage(html, url)
+    except (FetchError, InputError) as exc:
+        raise PageFailed(str(exc)) from None
+    return extract_article(html, got.url or url)
+
+
+def _meta(it: Item, page: dict | None) -> dict:
+    return {"source": it.link or it.feed, "url": it.link,
+            "title": (page or {}).get("title") or it.title,
+            "author": (page or {}).get("author") or it.author,
+            "published": it.published or (page or {}).get("date"),
+            "feed": {"url": it.feed, "title": it.feed_title},
+            "item_id": it.key, "extracted_from": "page" if page else "feed"}
+
+
+class FeedRun:
+    """One run: the items to do -> (text, meta) records, with the page-retry bookkeeping."""
+
+    def __init__(self, state: State, stats: FeedStats, limits: Limits, fetch_pages: bool,
+                 max_chars: int, stop):
+        self.state, self.stats, self.limits = state, stats, limits
+        self.fetch_pages, self.max_chars, self.stop = fetch_pages, max_chars, stop
+
+    def collect(self, items: list[Item]) -> list[Item]:
+        """New or changed items, and unchanged ones whose page is due for another try."""
+        todo = []
+        for it in items:
+            known = self.state.item(it.key)
+            if known is not None and known[0] == it.content_hash:
+                self.stats.items_seen += 1
+                if 0 < known[1] < PAGE_TRIES and self.fetch_pages:
+                    it.page_failures, it.retry_only = known[1], True
+                    todo.append(it)
+                continue
+            it.updated = known is not None
+            todo.append(it)
+        return todo
+
+    def _page(self, it: Item) -> tuple[dict | None, bool]:
+        """(page, failed) for an item."""
+        if not (self.fetch_pages and it.link and is_url(it.link)):
+            return None, False
+        try:
+            page = fetch_page(it.link, self.limits, self.stop)
+        except PageFailed as exc:
+            self.stats.pages_failed += 1
+            more = PAGE_TRIES - it.page_failures - 1
+            log.error("%s; %s", exc, f"using the feed's content, the page is tried again in the "
+                      f"next {more} run(s)" if more > 0 else f"giving up on the page after {PAGE_TRIES} runs")
+            return None, True
+        self.stats.pages_fetched += 1
+        if page is None:
+            log.warning("%s: no article text on the page; using the feed's content", it.link)
+        return page, False
+
+    def record(self, it: Item) -> tuple[str, dict] | None:
+        """The (text, meta) to annotate for an item, or None (failed, or nothing new)."""
+        page, failed = self._page(it)
+        if it.retry_only:
+            self.stats.pages_retried += 1
+            if page is None:  # the feed-text output stands
+                self.state.page_retried(it.key, failed)
+                return None
+        text = page["text"] if page else "\n".join(x for x in (it.title, it.feed_text) if x)
+        if page is None:
+            self.stats.page_fallbacks += 1
+        where = it.link or it.key
+        try:
+            if not text.strip():
+                raise InputError(f"{where}: item has no text (page and feed both empty)")
+            check_not_garbage(text, where)
+        except InputError as exc:
+            self.stats.items_failed += 1
+            log.error("%s", exc)
+            return None
+        meta = _meta(it, page)
+        text, cut = cap_text(text, self.max_chars)
+        if cut:
+            self.stats.items_truncated += 1
+            meta["truncated"] = cut
+            log.warning("%s: article text of %d characters cut to %d (--max-chars)", where,
+                        cut["original_chars"], cut["truncated_at"])
+        it.page_failures = it.page_failures + 1 if failed else 0
+        return text, meta
+
+    def records(self, todo: list[Item]) -> Iterator[tuple[str, dict]]:
+        for it in todo:
+            if self.stop():  # SIGTERM: no new item
+                return
+            rec = self.record(it)
+            if rec is not None:
+                text, meta = rec
+                yield text, {**meta, "_item": it}
+
+
+# ----------------------------------------------------------------------------- the run
+
+def _read_feeds(run: FeedRun, sources: list[str]) -> list[Item]:
+    todo: list[Item] = []
+    stats, state = run.stats, run.state
+    for source in expand_sources(sources):
+        if run.stop():
+            break
+        try:
+            items = read_feed(source, state, run.limits, run.stop)
+        except FeedError as exc:
+            stats.feeds_failed += 1
+            state.save_feed(source, f"error: {exc}"[:300], keep_validators=True)
+            log.error("%s", exc)
+            continue
+        if items is None:
+            stats.feeds_unchanged += 1
+            log.info("feed %s: not modified (304)", source)
+            continue
+        stats.feeds_ok += 1
+        new = run.collect(items)
+        todo += new
+        log.info("feed %s: %d items, %d new, changed or due a page retry", source, len(items), len(new))
+    return todo
 
 
 def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | None = None,
               timeout: float = 15.0, retries: int = 2, fmt: str = "json",
-              fetch_pages: bool = True) -> FeedStats:
+              fetch_pages: bool = True, max_bytes: int | None = None,
+              max_chars: int = DEFAULT_MAX_CHARS) -> FeedStats:
+    from .batch import _StopFlag
+    from .model import Interrupted
+    from .writers import remove_stale_temps
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     state_path = Path(state_path) if state_path else out_dir / ".hebnews-feeds.sqlite"
+    limits = Limits(timeout=timeout, retries=retries, max_bytes=max_bytes or Limits.max_bytes)
     stats = FeedStats()
-    from .batch import _StopFlag
-
-    with run_lock(state_path.with_name(state_path.name + ".lock")), _StopFlag() as stop:
-        from .writers import remove_stale_temps
-
+    suffix = {"json": ".json", "html": ".html"}[fmt]
+    with run_lock(state_path.with_name(state_path.name + ".lock")), _StopFlag() as flag:
         remove_stale_temps(out_dir)  # the lock is ours: temp files here are from a killed run
         state = State(state_path)
+        run = FeedRun(state, stats, limits, fetch_pages, max_chars, lambda: flag.signum is not None)
         try:
-            todo: list[tuple[Item, bool]] = []
-            for source in expand_sources(sources):
-                try:
-                    items = read_feed(source, state, timeout, retries)
-                except FeedError as exc:
-                    stats.feeds_failed += 1
-                    state.save_feed(source, f"error: {exc}"[:300], keep_validators=True)
-                    log.error("%s", exc)
-                    continue
-                if items is None:
-                    stats.feeds_unchanged += 1
-                    log.info("feed %s: not modified (304)", source)
-                    continue
-                stats.feeds_ok += 1
-                new = 0
-                for it in items:
-                    old = state.item_hash(it.key)
-                    if old == it.content_hash:
-                        stats.items_seen += 1
-                        continue
-                    todo.append((it, old is not None))
-                    new += 1
-                log.info("feed %s: %d items, %d new or changed", source, len(items), new)
-
-            def records() -> Iterator[tuple[str, dict]]:
-                for it, updated in todo:
-                    if stop.signum is not None:  # SIGTERM: no new item; finish those in progress
-                        return
-                    page = None
-                    if fetch_pages and it.link and is_url(it.link):
-                        try:
-                            got = fetch(it.link, timeout, retries)
-                            stats.pages_fetched += 1
-                            page = extract_page(got.body, it.link)
-                            if page is None:
-                                log.warning("%s: no article text on the page; using the feed's content",
-                                            it.link)
-                        except FeedError as exc:
-                            log.warning("%s; using the feed's content", exc)
-                    text = page["text"] if page else "\n".join(x for x in (it.title, it.feed_text) if x)
-                    if page is None:
-                        stats.page_fallbacks += 1
-                    if not text.strip():
-                        stats.items_failed += 1
-                        log.error("%s: item has no text (page and feed both empty)", it.link or it.key)
-                        continue
-                    meta = {"source": it.link or it.feed, "url": it.link,
-                            "title": (page or {}).get("title") or it.title,
-                            "author": (page or {}).get("author") or it.author,
-                            "published": it.published or (page or {}).get("date"),
-                            "feed": {"url": it.feed, "title": it.feed_title},
-                            "item_id": it.key, "extracted_from": "page" if page else "feed",
-                            "_item": it, "_updated": updated}
-                    yield text, meta
-
-            suffix = {"json": ".json", "html": ".html"}[fmt]
-            for doc in annotator.annotate_stream(records()):
+            todo = _read_feeds(run, sources)
+            for doc in annotator.annotate_stream(run.records(todo), stop=run.stop):
                 it = doc.meta.pop("_item")
-                updated = doc.meta.pop("_updated")
                 name = output_name(it.key) + suffix
                 atomic_write_text(out_dir / name, render(doc, fmt))
-                state.save_item(it.key, it.feed, it.link, it.content_hash, name)  # after the write
+                state.save_item(it.key, it.feed, it.link, it.content_hash, name, it.page_failures)
                 stats.written.append(name)
-                if updated:
+                if it.retry_only or it.updated:
                     stats.items_updated += 1
                 else:
                     stats.items_new += 1
-            stats.stopped_by = stop.signum
+        except Interrupted:
+            pass  # the items in progress are not in the state: the next run does them
         finally:
             state.close()
+        stats.stopped_by = flag.signum
     return stats
 
 

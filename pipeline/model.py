@@ -23,6 +23,10 @@ class ModelError(RuntimeError):
     """The model folder is missing, incomplete or unreadable, or the device is unusable."""
 
 
+class Interrupted(RuntimeError):
+    """The caller's stop flag was raised while the encoder ran (checked between batches)."""
+
+
 @dataclass
 class Encoded:
     ids: list[int]  # sub-word ids, no special tokens
@@ -189,15 +193,16 @@ class TokenClassifier:
         return self.run(sentences)[0]
 
     def run_documents(self, documents: list[list[list[str]]], want_vectors: list[bool] | None = None,
-                      layers: tuple[int, ...] = ()) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+                      layers: tuple[int, ...] = (), stop=None) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
         """:meth:`run` for sentences grouped by document: results per sentence, all documents'
         sentences in order. ``want_vectors`` is per sentence. A model with document context
         reads each document's sentences as one stream (windows of ``context_length`` that
         overlap by half, each word scored where it sits most central); otherwise each sentence
-        is read on its own, as :meth:`run` does."""
+        is read on its own, as :meth:`run` does. ``stop``: a callable checked between encoder
+        batches; when it returns true, :class:`Interrupted` is raised."""
         flat = [s for doc in documents for s in doc]
         if not self.context_length:
-            return self.run(flat, want_vectors, layers)
+            return self._run(flat, want_vectors, layers, self.window, self.stride, stop)
         want = want_vectors if want_vectors is not None else [False] * len(flat)
         if len(want) != len(flat):
             raise ValueError(f"want_vectors has {len(want)} flags for {len(flat)} sentences")
@@ -207,7 +212,7 @@ class TokenClassifier:
             stream_want.append(any(want[k:k + len(doc)]))
             k += len(doc)
         window = self.context_length - 2
-        lps, vecs = self._run(streams, stream_want, layers, window, max(1, window // 2))
+        lps, vecs = self._run(streams, stream_want, layers, window, max(1, window // 2), stop)
         out_lp, out_vec, k = [], [], 0
         for doc, lp, vec in zip(documents, lps, vecs):
             o = 0
@@ -226,7 +231,7 @@ class TokenClassifier:
         serves both; a word scored by several windows takes the most central one."""
         return self._run(sentences, want_vectors, layers, self.window, self.stride)
 
-    def _run(self, sentences, want_vectors, layers, window: int, stride: int):
+    def _run(self, sentences, want_vectors, layers, window: int, stride: int, stop=None):
         torch = self._torch
         encoded = encode_words(self.tokenizer, sentences)
         n_labels = len(self.labels)
@@ -253,6 +258,8 @@ class TokenClassifier:
                     items.append((si, a, enc.ids[a:b]))
         with torch.inference_mode():
             for batch in self._batches(items):
+                if stop is not None and stop():
+                    raise Interrupted("stopped between encoder batches")
                 ids, mask = self.pad([items[i][2] for i in batch])
                 hidden = any(want[items[i][0]] for i in batch)
                 out = self.model(input_ids=torch.from_numpy(ids).to(self.device),

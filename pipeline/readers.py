@@ -148,9 +148,9 @@ def looks_like_html(text: str) -> bool:
 
 def html_document_text(html: str, name: str) -> tuple[str, dict]:
     """Main text of an HTML page (trafilatura; all visible text when it finds no article)."""
-    from .feeds import extract_page, html_to_text
+    from .pages import extract_article, html_to_text
 
-    page = extract_page(html.encode("utf-8"), name)
+    page = extract_article(html, name)
     if page:
         meta = {k: v for k, v in (("title", page["title"]), ("author", page["author"]),
                                   ("published", page["date"])) if v}

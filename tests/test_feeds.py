@@ -1,107 +1,30 @@
 """Feed runs against a real HTTP server on 127.0.0.1, serving feeds and article pages built from
-HeQ's Geektime news paragraphs: 304s, a 500, a timeout, a malformed feed, a page without text."""
+the fixture articles: 304s, a 500, a timeout, a malformed feed, a page without text."""
 import json
 import subprocess
 import sys
-import threading
 import time
-from email.utils import formatdate
-from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from pipeline.document import validate
-from pipeline.feeds import LockHeld, html_to_text, run_feeds, run_lock
+from pipeline.feeds import LockHeld, run_feeds, run_lock
+from pipeline.pages import html_to_text
 
 from .conftest import ROOT, assert_offsets
-
-
-@pytest.fixture(scope="module")
-def paragraphs(data_dir):
-    rows = [json.loads(line) for line in (data_dir / "heq" / "geektime_paragraphs.jsonl").open(encoding="utf-8")]
-    rows = [r for r in rows if r["split"] == "val" and len(r["context"]) > 300]
-    return rows[:5]
-
-
-class Site:
-    """Routes -> (status, content type, body); counts requests; ETags for feeds."""
-
-    def __init__(self):
-        self.routes = {}
-        self.hits = {}
-        self.lock = threading.Lock()
-
-    def handler(self):
-        site = self
-
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                with site.lock:
-                    site.hits[self.path] = site.hits.get(self.path, 0) + 1
-                route = site.routes.get(self.path)
-                if route is None:
-                    self.send_error(404)
-                    return
-                status, ctype, body, etag, delay = route
-                if delay:
-                    time.sleep(delay)
-                if etag and self.headers.get("If-None-Match") == etag:
-                    self.send_response(304)
-                    self.end_headers()
-                    return
-                data = body.encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                if etag:
-                    self.send_header("ETag", etag)
-                self.end_headers()
-                self.wfile.write(data)
-
-        return H
+from .feedsite import ARTICLES, Site, atom, page, rss, static
 
 
 @pytest.fixture()
 def site():
-    s = Site()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), s.handler())
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    s.base = f"http://127.0.0.1:{server.server_address[1]}"
-    yield s
-    server.shutdown()
-    server.server_close()
+    with Site() as s:
+        yield s
 
 
-def page(title, text):
-    paras = "".join(f"<p>{escape(p)}</p>" for p in text.split(". ") if p)
-    return (f"<html><head><title>{escape(title)}</title><meta name='author' content='כתב גיקטיים'>"
-            f"</head><body><nav><a href='/'>ראשי</a> | <a href='/tech'>טכנולוגיה</a></nav>"
-            f"<article><h1>{escape(title)}</h1>{paras}</article><footer>כל הזכויות שמורות</footer>"
-            f"</body></html>")
-
-
-def rss(base, items):
-    body = "".join(
-        f"<item><title>{escape(t)}</title><link>{base}{link}</link><guid>{base}{link}</guid>"
-        f"<pubDate>{formatdate(1700000000 + i * 3600)}</pubDate>"
-        f"<description>{escape('<p>' + d + '</p>')}</description></item>"
-        for i, (t, link, d) in enumerate(items))
-    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>גיקטיים</title>"
-            f"<link>{base}/</link><description>חדשות</description>{body}</channel></rss>")
-
-
-def atom(base, items):
-    body = "".join(
-        f"<entry><title>{escape(t)}</title><link href='{base}{link}'/><id>tag:x,2025:{link}</id>"
-        f"<updated>2025-08-1{i}T10:00:00Z</updated><content type='html'>{escape('<p>' + d + '</p>')}</content>"
-        f"</entry>" for i, (t, link, d) in enumerate(items))
-    return (f"<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'>"
-            f"<title>פיד אטום</title><id>tag:x,2025:feed</id><updated>2025-08-15T10:00:00Z</updated>{body}</feed>")
+@pytest.fixture(scope="module")
+def paragraphs():
+    """Five short Hebrew news articles (tests/fixtures/feeds): no ../shared needed."""
+    return [{"title": a["title"], "context": a["text"]} for a in ARTICLES]
 
 
 def build(site, paragraphs):
@@ -113,15 +36,15 @@ def build(site, paragraphs):
     atom_items = [(p[3]["title"], "/a/3.html", p[3]["context"][:200]),
                   (p[4]["title"], "/a/missing.html", p[4]["context"])]
     site.routes = {
-        "/rss.xml": (200, "application/rss+xml", rss(b, rss_items), '"rss-v1"', 0),
-        "/atom.xml": (200, "application/atom+xml", atom(b, atom_items), '"atom-v1"', 0),
-        "/broken.xml": (500, "text/plain", "oops", None, 0),
-        "/slow.xml": (200, "application/rss+xml", rss(b, rss_items), None, 3),
-        "/malformed.xml": (200, "text/html", "<html><body>not a feed at all</body></html>", None, 0),
-        "/a/1.html": (200, "text/html", page(p[0]["title"], p[0]["context"]), None, 0),
-        "/a/2.html": (200, "text/html", page(p[1]["title"], p[1]["context"]), None, 0),
-        "/a/3.html": (200, "text/html", page(p[3]["title"], p[3]["context"]), None, 0),
-        "/a/empty.html": (200, "text/html", "<html><body><nav>ראשי</nav></body></html>", None, 0),
+        "/rss.xml": static(rss(b, rss_items), "application/rss+xml", etag='"rss-v1"'),
+        "/atom.xml": static(atom(b, atom_items), "application/atom+xml", etag='"atom-v1"'),
+        "/broken.xml": static("oops", "text/plain", status=500),
+        "/slow.xml": static(rss(b, rss_items), "application/rss+xml", delay=3),
+        "/malformed.xml": static("<html><body>not a feed at all</body></html>", "text/html"),
+        "/a/1.html": static(page(p[0]["title"], p[0]["context"])),
+        "/a/2.html": static(page(p[1]["title"], p[1]["context"])),
+        "/a/3.html": static(page(p[3]["title"], p[3]["context"])),
+        "/a/empty.html": static("<html><body><nav>ראשי</nav></body></html>"),
     }
     return rss_items, atom_items
 
@@ -145,7 +68,7 @@ def test_feed_runs(site, paragraphs, annotator, tmp_path):
         assert m["title"] and m["published"] and m["feed"]["url"] in sources and m["feed"]["title"]
     # pages with text are extracted, the rest falls back to the feed's content
     assert by_url[f"{b}/a/1.html"]["meta"]["extracted_from"] == "page"
-    assert paragraphs[0]["context"][:100] in by_url[f"{b}/a/1.html"]["text"]
+    assert paragraphs[0]["context"].split(". ")[0] in by_url[f"{b}/a/1.html"]["text"]
     assert by_url[f"{b}/a/empty.html"]["meta"]["extracted_from"] == "feed"
     assert by_url[f"{b}/a/missing.html"]["meta"]["extracted_from"] == "feed"
     assert paragraphs[4]["context"][:100] in by_url[f"{b}/a/missing.html"]["text"]
@@ -161,7 +84,7 @@ def test_feed_runs(site, paragraphs, annotator, tmp_path):
 
     # an edited item: the feed changes, only that item is fetched and annotated again
     rss_items[1] = (rss_items[1][0] + " (עודכן)", rss_items[1][1], rss_items[1][2] + " עדכון.")
-    site.routes["/rss.xml"] = (200, "application/rss+xml", rss(b, rss_items), '"rss-v2"', 0)
+    site.routes["/rss.xml"] = static(rss(b, rss_items), "application/rss+xml", etag='"rss-v2"')
     stats3 = run_feeds(annotator, sources[:2], out, timeout=1.0, retries=0)
     assert (stats3.items_updated, stats3.items_new, stats3.items_seen) == (1, 0, 2)
     assert site.hits["/a/2.html"] == pages_before["/a/2.html"] + 1
@@ -233,7 +156,7 @@ def test_feed_run_killed_then_rerun(paragraphs, tmp_path, sig):
 def test_feed_run_on_a_full_disk(paragraphs, tmp_path):
     import resource
 
-    items = [(f"כותרת {i}", f"/i/{i}.html", paragraphs[i % 5]["context"] * (1 if i < 2 else 30)) for i in range(5)]
+    items = [(f"כותרת {i}", f"/i/{i}.html", paragraphs[i % 5]["context"] * (1 if i < 2 else 120)) for i in range(5)]
     feed = tmp_path / "f.xml"
     feed.write_text(rss("http://127.0.0.1:9", items), encoding="utf-8")
 
