@@ -51,9 +51,24 @@ def test_stale_temp_files_of_a_killed_run_are_removed(tmp_path):
 # ----------------------------------------------------------------------------- what -o is
 
 import select
+import signal
 import socket
 import threading
 import time
+
+
+@pytest.fixture
+def deadline():
+    """Fail instead of hanging: SIGALRM after 60 s interrupts a writer (or a broken one's read)
+    blocked on a FIFO."""
+    def fire(signum, frame):
+        raise TimeoutError("blocked on a FIFO for 60 s")
+
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
 
 
 def read_fifo(path, timeout=20.0):
@@ -99,7 +114,7 @@ def char_device(tmp_path):
         return os.path.realpath("/dev/null")
 
 
-def test_fifo_is_written_in_place(tmp_path):
+def test_fifo_is_written_in_place(tmp_path, deadline):
     fifo = tmp_path / "out.json"
     os.mkfifo(fifo)
     result = read_fifo(fifo)
