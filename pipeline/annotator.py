@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from . import __version__
-from .document import Document, Entity, SentenceSpan, TokenSpan
+from .document import Document, Entity, SentenceSpan, TokenSpan, surrogate_problem
 from .heads import HeadLexicon
 from .model import ModelError, TokenClassifier
 from .clusters import cluster_entities, vote_labels
@@ -80,6 +80,9 @@ class Annotator:
     def prepare(text: str, meta: dict | None = None) -> _Prepared:
         if not isinstance(text, str):
             raise TypeError(f"annotate() needs str, got {type(text).__name__}")
+        problem = surrogate_problem(text)
+        if problem:  # the tokenizer would fail on it with a TypeError, the UTF-8 writer later
+            raise ValueError(f"cannot annotate: {problem}")
         nt = normalize(text)
         sentences, tokens = segment(nt)
         return _Prepared(nt, sentences, tokens, dict(meta or {}), find_candidates(nt.text))

@@ -17,13 +17,14 @@ import os
 import signal
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TextIO
 
-from .document import SCHEMA_ID
-from .readers import InputError, read_document
-from .writers import SUFFIX, atomic_write_text, remove_stale_temps, render
+from .document import SCHEMA_ID, surrogate_problem
+from .readers import InputError, read_document, text_path
+from .writers import SUFFIX, atomic_write_text, open_stream, output_target, remove_stale_temps, render
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def _record_error(result: BatchResult, errors_path: Path, where: str, msg: str,
     if on_error:
         on_error(msg)
     try:
-        with open(errors_path, "a", encoding="utf-8") as f:
+        with open(errors_path, "a", encoding="utf-8", errors="backslashreplace") as f:
             f.write(json.dumps({"input": where, "error": msg,
                                 "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, ensure_ascii=False) + "\n")
     except OSError as exc:
@@ -150,11 +151,7 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
         for doc in annotator.annotate_stream(records()):
             name = doc.meta.pop("_name")
             target = out_dir / (name + suffix)
-            try:
-                atomic_write_text(target, render(doc, fmt))
-            except OSError as exc:  # disk full, folder gone read-only: nothing more can be written
-                raise OutputError(f"{target}: cannot write ({exc.strerror or exc}); "
-                                  f"{result.written} documents were written before it") from None
+            _write_output(target, render(doc, fmt), result.written)
             result.written += 1
             result.rows.append({"href": name + suffix, "source": doc.meta.get("source"),
                                 "sentences": len(doc.sentences), "entities": len(doc.entities),
@@ -167,38 +164,62 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
     if fmt == "html" and result.rows:
         from .html import render_index
 
-        atomic_write_text(out_dir / "index.html", render_index(result.rows))
+        _write_output(out_dir / "index.html", render_index(result.rows), result.written)
     return result
+
+
+def _write_output(target: Path, text: str, written: int) -> None:
+    """atomic_write_text, or OutputError: nothing more can be written (disk full, a folder gone
+    read-only, a socket in the way)."""
+    try:
+        atomic_write_text(target, text)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc}); "
+                          f"{written} documents were written before it") from None
 
 
 
 # ----------------------------------------------------------------------------- JSONL archives
 
-def iter_jsonl_records(path: str, on_error: Callable[[str, str], None]) -> Iterator[tuple[str, str, dict]]:
-    """(id, text, meta) per line of a JSONL archive; a bad line is reported, not fatal.
-    Fields other than ``text`` go to ``meta`` (url, title, date ...)."""
+def _parse_record(raw: bytes, where: str) -> tuple[dict | None, str | None]:
+    """A line of a JSONL archive -> (record, None), (None, a one-line error) or, for a blank
+    line, (None, None). Whatever the JSON decoder accepts gets one of these, never an exception."""
     try:
-        f = open(path, encoding="utf-8")
+        line = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        return None, f"{where}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+    if not line.strip():
+        return None, None
+    try:
+        rec = json.loads(line)
+    except (ValueError, RecursionError):
+        return None, f"{where}: not a JSON object"
+    if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+        return None, f"{where}: no \"text\" string"
+    problem = surrogate_problem(rec, "field")  # "\ud800" decodes, but is no text to annotate or write
+    return (None, f"{where}: {problem}") if problem else (rec, None)
+
+
+def iter_jsonl_records(path: str, on_error: Callable[[str, str], None]) -> Iterator[tuple[str, str, dict, str]]:
+    """(id, text, meta, where) per line of a JSONL archive, ``where`` being ``PATH:LINE``; a bad
+    line is reported, not fatal. Fields other than ``text`` go to ``meta`` (url, title, date ...)."""
+    try:
+        f = open(path, "rb")
     except OSError as exc:
         on_error(path, f"{path}: cannot read ({exc.strerror or exc})")
         return
+    source = text_path(path)
     with f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                on_error(where, f"{where}: not a JSON object")
-                continue
-            text = rec.get("text") if isinstance(rec, dict) else None
-            if not isinstance(text, str):
-                on_error(where, f"{where}: no \"text\" string")
+        for lineno, raw in enumerate(f, 1):
+            where = f"{source}:{lineno}"
+            rec, problem = _parse_record(raw, where)
+            if problem:
+                on_error(where, problem)
+            if rec is None:
                 continue
             rid = str(rec.get("id", where))
             meta = {k: v for k, v in rec.items() if k != "text"}
-            yield rid, text, {**meta, "id": rid, "source": path}
+            yield rid, rec["text"], {**meta, "id": rid, "source": source}, where
 
 
 def _done_ids(path: Path) -> set[str]:
@@ -213,12 +234,57 @@ def _done_ids(path: Path) -> set[str]:
                 break
             try:
                 done.add(str(json.loads(raw)["meta"]["id"]))
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 break
             good += len(raw)
     with open(path, "r+b") as f:
         f.truncate(good)
     return done
+
+
+def jsonl_errors_path(out_path: Path) -> Path:
+    """Where the bad inputs of a JSONL run are listed: ``all.errors.jsonl`` for ``all.jsonl``."""
+    return out_path.with_name(out_path.stem + ".errors.jsonl")
+
+
+@dataclass
+class _JsonlOutput:
+    """The open output of a JSONL run. A regular file (or a new path; a symlink is followed, not
+    replaced) is written as ``FINAL.partial`` and renamed when the run completes, so a rerun
+    resumes from its complete lines; a stream (FIFO, character device) is written in place,
+    with no resume."""
+    file: TextIO
+    final: Path | None = None  # None: a stream
+    done: set[str] = field(default_factory=set)
+
+    @property
+    def partial(self) -> Path | None:
+        return None if self.final is None else self.final.with_name(self.final.name + ".partial")
+
+    @classmethod
+    def open(cls, out_path: Path, resume: bool) -> "_JsonlOutput":
+        how, target = output_target(out_path)
+        if how == "stream":
+            return cls(open_stream(target))
+        partial = target.with_name(target.name + ".partial")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if resume and target.exists() and not partial.exists():
+            partial.write_bytes(target.read_bytes())  # add to a finished file: start from it
+        elif not resume:
+            partial.unlink(missing_ok=True)
+        done = _done_ids(partial) if resume else set()
+        return cls(open(partial, "a", encoding="utf-8"), target, done)
+
+    def sync(self) -> None:
+        """Everything written reaches the disk (a FIFO or a device has nothing to fsync)."""
+        self.file.flush()
+        if self.final is not None:
+            os.fsync(self.file.fileno())
+
+    def commit(self) -> None:
+        """The run is complete: ``.partial`` takes the output's name."""
+        if self.final is not None:
+            os.replace(self.partial, self.final)
 
 
 def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: bool = True,
@@ -228,19 +294,14 @@ def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: 
 
     Lines go to ``OUT.partial`` as documents finish (memory stays flat); when every input is
     done it is renamed to ``OUT``. A run that is killed leaves the ``.partial`` file: the next
-    run keeps its complete lines, skips their ids and goes on. Errors: ``OUT.errors.jsonl``.
+    run keeps its complete lines, skips their ids and goes on. A FIFO or a character device
+    ``OUT`` is written in place instead (no ``.partial``, no resume). Errors, a record whose id
+    this run has already seen among them: ``OUT-stem.errors.jsonl`` (:func:`jsonl_errors_path`).
     """
     out_path = Path(out_path)
-    partial = out_path.with_name(out_path.name + ".partial")
-    errors_path = out_path.with_name(out_path.stem + ".errors.jsonl")
+    errors_path = jsonl_errors_path(out_path)
     try:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        if resume and out_path.exists() and not partial.exists():
-            partial.write_bytes(out_path.read_bytes())  # add to a finished file: start from it
-        elif not resume:
-            partial.unlink(missing_ok=True)
-        done = _done_ids(partial) if resume else set()
-        out = open(partial, "a", encoding="utf-8")
+        out = _JsonlOutput.open(out_path, resume)
     except OSError as exc:
         raise OutputError(f"{out_path}: cannot write ({exc.strerror or exc})") from None
     result = BatchResult(skipped=0)
@@ -249,41 +310,67 @@ def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: 
     def report(where: str, msg: str):
         _record_error(result, errors_path, where, msg, on_error)
 
-    with _StopFlag() as stop, out:
-        def records() -> Iterator[tuple[str, dict]]:
-            for path, name in inputs:
-                if path.endswith(".jsonl"):
-                    recs = iter_jsonl_records(path, report)
-                else:
-                    try:
-                        text, meta = read_document(path, encoding, input_format)
-                    except InputError as exc:
-                        report(path, str(exc))
-                        continue
-                    recs = iter([(name, text, {**meta, "id": name})])
-                for rid, text, meta in recs:
-                    if stop.signum is not None:
-                        return
-                    if rid in done:
-                        result.skipped += 1
-                        continue
-                    yield text, meta
-
+    wheres: deque[str] = deque()  # where each document in the encoder came from, in order
+    with _StopFlag() as stop, out.file:
+        records = _jsonl_inputs(inputs, encoding, input_format, out.done, result, report, stop)
         try:
-            for doc in annotator.annotate_stream(records()):
-                out.write(doc.to_json(indent=None) + "\n")
-                out.flush()
-                result.written += 1
+            for doc in annotator.annotate_stream(_noting_where(records, wheres)):
+                _write_jsonl_doc(out.file, doc, wheres.popleft(), result, report)
                 if bar:
                     bar.update(1)
-            out.flush()
-            os.fsync(out.fileno())
+            out.sync()
         except OSError as exc:
-            raise OutputError(f"{partial}: cannot write ({exc.strerror or exc}); the complete lines "
-                              f"stay and a rerun goes on from them") from None
+            kept = "; the complete lines stay and a rerun goes on from them" if out.partial else ""
+            raise OutputError(f"{out.partial or out_path}: cannot write ({exc.strerror or exc}){kept}") from None
         result.stopped_by = stop.signum
     if bar:
         bar.close()
     if result.stopped_by is None:
-        os.replace(partial, out_path)
+        out.commit()
     return result
+
+
+def _noting_where(records: Iterator[tuple[str, dict, str]], wheres: deque) -> Iterator[tuple[str, dict]]:
+    for text, meta, where in records:
+        wheres.append(where)
+        yield text, meta
+
+
+def _write_jsonl_doc(out: TextIO, doc, where: str, result: BatchResult, report) -> None:
+    try:
+        line = doc.to_json(indent=None) + "\n"
+        line.encode("utf-8")
+    except (ValueError, RecursionError) as exc:  # a meta value JSON cannot hold
+        report(where, f"{where}: cannot be written as JSON ({exc})")
+        return
+    out.write(line)
+    out.flush()
+    result.written += 1
+
+
+def _jsonl_inputs(inputs, encoding, input_format, done: set[str], result: BatchResult, report,
+                  stop) -> Iterator[tuple[str, dict, str]]:
+    """(text, meta, where) of each record to annotate: text files and JSONL archives' lines; ids
+    in ``done`` are skipped, a second record with an id seen before in this run is reported."""
+    seen: dict[str, str] = {}
+    for path, name in inputs:
+        if path.endswith(".jsonl"):
+            recs = iter_jsonl_records(path, report)
+        else:
+            try:
+                text, meta = read_document(path, encoding, input_format)
+            except InputError as exc:
+                report(path, str(exc))
+                continue
+            recs = iter([(name, text, {**meta, "id": name}, path)])
+        for rid, text, meta, where in recs:
+            if stop.signum is not None:
+                return
+            if rid in seen:
+                report(where, f"{where}: duplicate id {rid!r} (first at {seen[rid]}); skipped")
+                continue
+            seen[rid] = where
+            if rid in done:
+                result.skipped += 1
+                continue
+            yield text, meta, where

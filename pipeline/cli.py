@@ -8,12 +8,16 @@ Heavy imports (torch, transformers) happen inside the commands so that --help is
 from __future__ import annotations
 
 import argparse
+import errno
 import glob
 import json
 import logging
 import os
+import re
+import signal
 import sys
 from pathlib import Path
+from typing import Iterator
 
 from . import __version__
 from .fetch import DEFAULT_MAX_BYTES  # (light modules: --help stays instant)
@@ -23,8 +27,78 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_MODEL, EXIT_DATA, EXIT_OUTPUT = 0, 1, 2, 3
 log = logging.getLogger("hebnews")
 
 
+FILE_SUFFIXES = (".json", ".jsonl", ".html", ".conll", ".txt")  # an -o named so is no folder
+
+
 def _err(msg: str) -> None:
     print(f"hebnews: error: {msg}", file=sys.stderr)
+
+
+def _first_line(exc: BaseException) -> str:
+    msg = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return msg.splitlines()[0]
+
+
+class StdoutError(Exception):
+    """Writing the standard output failed (a full disk, a closed pipe); ``error`` says why."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+class _GuardedStdout:
+    """``sys.stdout`` while a command runs: a failed write or flush raises :class:`StdoutError`,
+    which :func:`main` turns into one line (the commands' ``except OSError`` for their -o files
+    does not catch it)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _call(self, name: str, *args):
+        try:
+            if self._stream is None:  # started with stdout closed (>&-)
+                raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+            return getattr(self._stream, name)(*args)
+        except OSError as exc:
+            raise StdoutError(exc) from None
+
+    def write(self, text: str):
+        return self._call("write", text)
+
+    def flush(self):
+        return self._call("flush")
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _stdout_failed(error: OSError, stream) -> int:
+    """One line and exit 5; a reader that went away (EPIPE, e.g. ``| head``) is no error: exit
+    quietly with 141, as a program killed by SIGPIPE does. Python flushes stdout again at exit:
+    point its descriptor at /dev/null so that no second error is printed."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+    if error.errno == errno.EPIPE:
+        return 128 + signal.SIGPIPE
+    _err(f"<stdout>: cannot write ({error.strerror or error})")
+    return EXIT_OUTPUT
+
+
+def _encoding(name: str) -> str:
+    """--encoding: auto or a text encoding Python knows, checked when the arguments are parsed."""
+    if name != "auto":
+        try:
+            b"-".decode(name)  # b"" is decoded without looking the codec up
+        except LookupError:  # unknown, or no text encoding (rot13, base64)
+            raise argparse.ArgumentTypeError(f"unknown text encoding {name!r}") from None
+        except UnicodeDecodeError:  # utf-16 wants two bytes: a known text encoding
+            pass
+    return name
 
 
 # ----------------------------------------------------------------------------- annotate
@@ -57,30 +131,53 @@ def expand_inputs(inputs: list[str], pattern: str) -> list[tuple[str, str]]:
     return named
 
 
-def cmd_annotate(args) -> int:
-    from .readers import InputError, read_document
-    from .writers import atomic_write_text, render
+def _folder_problem(output: str, hint: str = "") -> str | None:
+    """Why ``output`` cannot be the folder that several outputs go to, or None: it exists and is
+    no folder, or it does not exist yet and is named like a file (x.json: meant for one input?)."""
+    p = Path(output)
+    if p.is_dir():
+        return None
+    if p.exists() or p.is_symlink():
+        return f"{output}: exists and is not a directory (several inputs need -o DIR)"
+    if p.suffix.lower() in FILE_SUFFIXES:
+        return (f"{output}: several inputs need -o DIR, a folder, not a file name{hint} "
+                "(to use this name for a folder, create it first)")
+    return None
 
+
+def _annotate_usage(args, inputs: list[tuple[str, str]]) -> str | None:
+    """Why these inputs and -o/--format do not go together, or None."""
+    has_jsonl = any(p.endswith(".jsonl") for p, _ in inputs)
+    if has_jsonl and not _to_jsonl_file(args):
+        return "JSONL archive input needs JSONL output: --format jsonl -o FILE.jsonl"
+    if not _many_inputs(args, inputs) or _to_jsonl_file(args):
+        return None
+    if not args.output:
+        return "several inputs need -o DIR (or -o FILE.jsonl with --format jsonl)"
+    return _folder_problem(args.output, "; or --format jsonl -o FILE.jsonl")
+
+
+def _many_inputs(args, inputs: list[tuple[str, str]]) -> bool:
+    return (len(inputs) > 1 or any(p.endswith(".jsonl") for p, _ in inputs)
+            or any(Path(i).is_dir() for i in args.inputs))
+
+
+def _to_jsonl_file(args) -> bool:
+    return (args.format == "jsonl" and bool(args.output) and args.output.endswith(".jsonl")
+            and not Path(args.output).is_dir())
+
+
+def cmd_annotate(args) -> int:
     if args.engine == "ray":
         return _annotate_ray(args)
     inputs = expand_inputs(args.inputs, args.pattern)
     if not inputs:
         _err("no input files found")
         return EXIT_INPUT
-    has_jsonl = any(p.endswith(".jsonl") for p, _ in inputs)
-    many = len(inputs) > 1 or has_jsonl or any(Path(i).is_dir() for i in args.inputs)
-    to_jsonl_file = args.format == "jsonl" and bool(args.output) and args.output.endswith(".jsonl") \
-        and not Path(args.output).is_dir()
-    if has_jsonl and not to_jsonl_file:
-        _err("JSONL archive input needs JSONL output: --format jsonl -o FILE.jsonl")
+    problem = _annotate_usage(args, inputs)
+    if problem:
+        _err(problem)
         return EXIT_USAGE
-    if many and not args.output:
-        _err("several inputs need -o DIR (or -o FILE.jsonl with --format jsonl)")
-        return EXIT_USAGE
-    if many and not to_jsonl_file and Path(args.output).exists() and not Path(args.output).is_dir():
-        _err(f"{args.output}: exists and is not a directory (several inputs need -o DIR)")
-        return EXIT_USAGE
-
     try:
         from .annotator import Annotator
         from .model import ModelError
@@ -91,28 +188,37 @@ def cmd_annotate(args) -> int:
     except ModelError as exc:
         _err(str(exc))
         return EXIT_MODEL
+    if _many_inputs(args, inputs):
+        return _annotate_many(args, annotator, inputs)
+    return _annotate_one(args, annotator, inputs)
 
-    if many:
-        from .batch import OutputError, run_batch, run_jsonl
 
-        try:
-            if to_jsonl_file:
-                res = run_jsonl(annotator, inputs, Path(args.output), resume=not args.overwrite,
-                                quiet=args.quiet, encoding=args.encoding, on_error=_err,
-                                input_format=args.input_format)
-            else:
-                res = run_batch(annotator, inputs, Path(args.output), args.format,
-                                resume=not args.overwrite, quiet=args.quiet, encoding=args.encoding,
-                                on_error=_err, input_format=args.input_format)
-        except OutputError as exc:
-            _err(str(exc))
-            return EXIT_OUTPUT
-        log.info("%d written, %d already done, %d failed", res.written, res.skipped, res.failed)
-        if res.stopped_by is not None:
-            _err(f"stopped by signal {res.stopped_by} after {res.written} documents; "
-                 "run the same command again to finish")
-            return 128 + res.stopped_by
-        return EXIT_INPUT if res.failed else EXIT_OK
+def _annotate_many(args, annotator, inputs: list[tuple[str, str]]) -> int:
+    from .batch import OutputError, run_batch, run_jsonl
+
+    try:
+        if _to_jsonl_file(args):
+            res = run_jsonl(annotator, inputs, Path(args.output), resume=not args.overwrite,
+                            quiet=args.quiet, encoding=args.encoding, on_error=_err,
+                            input_format=args.input_format)
+        else:
+            res = run_batch(annotator, inputs, Path(args.output), args.format,
+                            resume=not args.overwrite, quiet=args.quiet, encoding=args.encoding,
+                            on_error=_err, input_format=args.input_format)
+    except OutputError as exc:
+        _err(str(exc))
+        return EXIT_OUTPUT
+    log.info("%d written, %d already done, %d failed", res.written, res.skipped, res.failed)
+    if res.stopped_by is not None:
+        _err(f"stopped by signal {res.stopped_by} after {res.written} documents; "
+             "run the same command again to finish")
+        return 128 + res.stopped_by
+    return EXIT_INPUT if res.failed else EXIT_OK
+
+
+def _annotate_one(args, annotator, inputs: list[tuple[str, str]]) -> int:
+    from .readers import InputError, read_document
+    from .writers import atomic_write_text, render
 
     failed = 0
 
@@ -470,21 +576,44 @@ CHECK_TEXTS = [
 
 # ----------------------------------------------------------------------------- validate
 
+def document_sources(path: str) -> Iterator[tuple[int | None, bytes]]:
+    """(line number, JSON bytes) per document in ``path``: the whole file for a .json (line
+    None), each non-blank line of a .jsonl, as ``annotate --format jsonl`` writes them."""
+    if not path.endswith(".jsonl"):
+        yield None, Path(path).read_bytes()
+        return
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            if raw.strip():
+                yield lineno, raw
+
+
+def _where(path: str, lineno: int | None) -> str:
+    return path if lineno is None else f"{path}:{lineno}"
+
+
 def cmd_validate(args) -> int:
     import jsonschema
 
-    from .document import OffsetError, validate
+    from .document import validate
 
     bad = 0
     for path in args.files:
+        failed = n = 0
         try:
-            data = json.loads(Path(path).read_text("utf-8"))
-            validate(data)
-            print(f"{path}: ok")
-        except (OSError, json.JSONDecodeError, jsonschema.ValidationError, OffsetError) as exc:
-            msg = getattr(exc, "message", None) or str(exc)
-            _err(f"{path}: {msg.splitlines()[0]}")
-            bad += 1
+            for lineno, raw in document_sources(path):
+                n += 1
+                try:
+                    validate(json.loads(raw))
+                except (ValueError, RecursionError, jsonschema.ValidationError) as exc:
+                    _err(f"{_where(path, lineno)}: {_first_line(exc)}")
+                    failed += 1
+        except OSError as exc:
+            _err(f"{path}: cannot read ({exc.strerror or exc})")
+            failed += 1
+        bad += failed
+        if not failed:
+            print(f"{path}: ok" + (f" ({n} documents)" if path.endswith(".jsonl") else ""))
     return EXIT_INPUT if bad else EXIT_OK
 
 
@@ -521,28 +650,66 @@ def cmd_feed(args) -> int:
 
 # ----------------------------------------------------------------------------- view
 
-def cmd_view(args) -> int:
+def _read_documents(path: str) -> Iterator[tuple[int | None, "Document | None"]]:
+    """(line number, document) per document of a .json or .jsonl file; a document that cannot
+    be read is reported in one line naming FILE or FILE:LINE and comes as None."""
     from .document import Document
+
+    try:
+        for lineno, raw in document_sources(path):
+            try:
+                yield lineno, Document.from_dict(json.loads(raw))
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+                _err(f"{_where(path, lineno)}: not a readable hebnews document ({_first_line(exc)})")
+                yield lineno, None
+    except OSError as exc:
+        _err(f"{path}: not a readable hebnews document ({exc.strerror or exc})")
+        yield None, None
+
+
+_PLAIN_NAME = re.compile(r"\w[\w.-]{0,99}")
+
+
+def _page_name(path: str, lineno: int | None, doc, used: set[str]) -> str:
+    """DIR/<name>.html of a document: the .json file's name; for a line of a .jsonl its meta id
+    when that is a plain file name, else FILE-LINE; a name taken before gets -2, -3 ..."""
+    stem = Path(path).stem
+    rid = str(doc.meta.get("id", "")) if lineno is not None else ""
+    base = rid if _PLAIN_NAME.fullmatch(rid) else stem if lineno is None else f"{stem}-{lineno}"
+    name, k = base, 1
+    while name in used:
+        k += 1
+        name = f"{base}-{k}"
+    used.add(name)
+    return name + ".html"
+
+
+def cmd_view(args) -> int:
     from .writers import atomic_write_text, render
 
-    if len(args.files) > 1 and not args.output:
-        _err("several documents need -o DIR")
+    many = len(args.files) > 1 or any(f.endswith(".jsonl") for f in args.files)
+    problem = ("several documents (or a .jsonl file) need -o DIR" if many and not args.output
+               else many and _folder_problem(args.output))
+    if problem:
+        _err(problem)
         return EXIT_USAGE
-    bad = 0
+    to_dir = many or bool(args.output and Path(args.output).is_dir())
+    bad, used = 0, set()
     for path in args.files:
-        try:
-            doc = Document.from_json(Path(path).read_text("utf-8"))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            _err(f"{path}: not a readable hebnews document ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})")
-            bad += 1
-            continue
-        page = render(doc, "html")
-        if len(args.files) > 1 or (args.output and Path(args.output).is_dir()):
-            atomic_write_text(Path(args.output) / (Path(path).stem + ".html"), page)
-        elif args.output:
-            atomic_write_text(args.output, page)
-        else:
-            sys.stdout.write(page)
+        for lineno, doc in _read_documents(path):
+            if doc is None:
+                bad += 1
+                continue
+            page = render(doc, "html")
+            target = Path(args.output) / _page_name(path, lineno, doc, used) if to_dir else args.output
+            if not target:
+                sys.stdout.write(page)
+                continue
+            try:
+                atomic_write_text(target, page)
+            except OSError as exc:
+                _err(f"{target}: cannot write ({exc.strerror or exc})")
+                return EXIT_OUTPUT
     return EXIT_INPUT if bad else EXIT_OK
 
 
@@ -587,7 +754,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     a.add_argument("--model", help="model folder (default: $HEBNEWS_MODEL or models/hebnews-ner)")
     a.add_argument("--pattern", default="*.txt", help="file pattern inside directories (*.txt)")
-    a.add_argument("--encoding", default="auto",
+    a.add_argument("--encoding", default="auto", type=_encoding,
                    help="input encoding; auto (default): UTF-8, a BOM, or Hebrew text in UTF-16, "
                    "windows-1255 or ISO-8859-8 (detected and checked)")
     a.add_argument("--input-format", choices=("auto", "text", "html"), default="auto",
@@ -760,13 +927,24 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_train)
 
     w = sub.add_parser("view", parents=[common], help="render annotated JSON as an HTML page",
-                       description="Write a self-contained right-to-left HTML page per document.")
-    w.add_argument("files", nargs="+", metavar="DOC.json")
+                       description="Write a self-contained right-to-left HTML page per document. DOC "
+                       "is a .json document or a .jsonl file of them (one per line, as annotate "
+                       "--format jsonl writes). One .json: -o FILE.html, -o DIR or stdout. Several "
+                       "files or a .jsonl: -o DIR gets DIR/<name>.html per document, <name> being the "
+                       ".json file's name or, for a JSONL line, the document's meta id when it is a "
+                       "plain file name (letters, digits, . _ -), else FILE-LINE; a name taken twice "
+                       "gets -2, -3 ... A document that cannot be read is reported (FILE:LINE) and "
+                       "skipped; exit 1.")
+    w.add_argument("files", nargs="+", metavar="DOC")
     w.add_argument("-o", "--output", help="output .html file (one document) or directory")
     w.set_defaults(func=cmd_view)
 
-    v = sub.add_parser("validate", parents=[common], help="check documents against the JSON schema")
-    v.add_argument("files", nargs="+", metavar="DOC.json")
+    v = sub.add_parser("validate", parents=[common], help="check documents against the JSON schema",
+                       description="Check each document against the JSON schema and the offset "
+                       "invariant (text[start:end] is the span's text). DOC is a .json document or a "
+                       ".jsonl file of them, one per line; errors name FILE or FILE:LINE. Exit 1 when "
+                       "any document is invalid.")
+    v.add_argument("files", nargs="+", metavar="DOC")
     v.set_defaults(func=cmd_validate)
     return p
 
@@ -779,11 +957,18 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format=fmt)
     if not args.verbose:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    stdout, sys.stdout = sys.stdout, _GuardedStdout(sys.stdout)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
+    except StdoutError as exc:
+        return _stdout_failed(exc.error, stdout)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    finally:
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ indices into ``Document.text`` (the input, unchanged), end exclusive, everywhere
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -69,9 +70,11 @@ class Document:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Document":
+        """The document ``data`` holds; ValueError (:class:`DocumentError`) when it is not one of
+        ours, when a span's offsets do not give back its text, or when it holds a lone surrogate."""
         if data.get("schema") != SCHEMA_ID:
             raise ValueError(f"not a {SCHEMA_ID} document (schema={data.get('schema')!r})")
-        return cls(
+        doc = cls(
             text=data["text"],
             meta=dict(data.get("meta", {})),
             sentences=[SentenceSpan(**s) for s in data.get("sentences", [])],
@@ -80,6 +83,9 @@ class Document:
             quotes=list(data.get("quotes", [])),
             clusters=list(data.get("clusters", [])),
         )
+        check_text(data)
+        check_offsets(data)
+        return doc
 
     @classmethod
     def from_json(cls, text: str) -> "Document":
@@ -88,13 +94,72 @@ class Document:
 
 @lru_cache(maxsize=1)
 def json_schema() -> dict:
-    """The published JSON Schema (pipeline/schema/document-1.schema.json)."""
+    """The published JSON Schema (pipeline/schema/document-1.schema.json) with the entity and
+    cluster ``label`` restricted to the model's label set, :data:`pipeline.ner.NEMO_TYPES`."""
+    from .ner import NEMO_TYPES
+
     path = resources.files("pipeline.schema").joinpath("document-1.schema.json")
-    return json.loads(path.read_text("utf-8"))
+    schema = json.loads(path.read_text("utf-8"))
+    for layer in ("entities", "clusters"):
+        schema["properties"][layer]["items"]["properties"]["label"]["enum"] = list(NEMO_TYPES)
+    return schema
 
 
-class OffsetError(ValueError):
+class DocumentError(ValueError):
+    """A document that the JSON Schema alone does not catch as broken."""
+
+
+class OffsetError(DocumentError):
     """A span whose offsets do not give back its text."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _find_surrogate(value: Any) -> tuple[str, str, re.Match] | None:
+    """("value" or "key", its path, the match) for the first lone surrogate in ``value``; a
+    loop, not recursion: JSON nested as deep as the decoder allows is walked too."""
+    todo = [("", value)]
+    while todo:
+        path, value = todo.pop()
+        if isinstance(value, str):
+            m = _SURROGATE.search(value)
+            if m:
+                return "value", path, m
+        elif isinstance(value, dict):
+            children = []
+            for k, v in value.items():
+                sub = f"{path}.{k}" if path else str(k)
+                m = _SURROGATE.search(k) if isinstance(k, str) else None
+                if m:
+                    return "key", sub, m
+                children.append((sub, v))
+            todo += reversed(children)
+        elif isinstance(value, list):
+            todo += reversed([(f"{path}[{i}]", v) for i, v in enumerate(value)])
+    return None
+
+
+def surrogate_problem(value: Any, what: str = "text") -> str | None:
+    """One line saying where a str, or a decoded JSON value (keys included), holds a lone
+    surrogate: the JSON decoder accepts ``"\\ud800"``, but it is no Unicode text, cannot be
+    written as UTF-8 and breaks the tokenizer. None when there is none."""
+    found = _find_surrogate(value)
+    if found is None:
+        return None
+    kind, path, m = found
+    path = path.encode("utf-8", "backslashreplace").decode("utf-8")  # printable, writable
+    path = path if len(path) <= 80 else path[:77] + "..."
+    where = (f'{what} "{path}"' if path else what) + (" (its key)" if kind == "key" else "")
+    return (f"{where} holds a lone surrogate (U+{ord(m.group()):04X} at offset {m.start()}), "
+            "which is not Unicode text")
+
+
+def check_text(data: dict) -> None:
+    """No lone surrogate anywhere in the document (text, meta, spans)."""
+    problem = surrogate_problem(data, "field")
+    if problem:
+        raise DocumentError(problem)
 
 
 def check_offsets(data: dict) -> None:
@@ -135,4 +200,5 @@ def validate(data: dict) -> None:
     import jsonschema
 
     jsonschema.validate(data, json_schema())
+    check_text(data)
     check_offsets(data)

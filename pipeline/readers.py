@@ -7,10 +7,13 @@ text (mostly Hebrew letters, no control characters). Anything else is a one-line
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from .document import surrogate_problem
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 LEGACY = ("utf_16_le", "utf_16_be", "cp1255", "iso8859_8")
@@ -73,12 +76,16 @@ def decode(data: bytes, name: str, encoding: str = "auto") -> Decoded:
     """Bytes -> text (a BOM is dropped: it is not part of the text), or a one-line InputError."""
     if encoding != "auto":
         try:
-            return Decoded(data.decode(encoding), encoding)
+            text = data.decode(encoding)
         except LookupError:
             raise InputError(f"{name}: unknown encoding {encoding!r}") from None
         except UnicodeDecodeError as exc:
             raise InputError(f"{name}: not valid {encoding} (byte 0x{data[exc.start]:02x} at "
                              f"offset {exc.start})") from None
+        problem = surrogate_problem(text)  # utf-7, unicode_escape ... can give one
+        if problem:
+            raise InputError(f"{name}: decoded as {encoding}, the {problem}")
+        return Decoded(text, encoding)
     for bom, enc in BOMS:
         if data.startswith(bom):
             try:
@@ -126,9 +133,15 @@ def read_input(path: str, encoding: str = "auto") -> Decoded:
     return decode(data, path, encoding)
 
 
+def text_path(path: str) -> str:
+    """A path as Unicode text for ``meta``: file-name bytes that are not UTF-8 (which Python
+    keeps as lone surrogates) are written as ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def source_meta(path: str, encoding: str, **extra) -> dict:
     """``meta`` for a document read from ``path``; the encoding is noted when not UTF-8."""
-    meta = {"source": path, **extra}
+    meta = {"source": text_path(path), **extra}
     if encoding != "utf-8":
         meta["encoding"] = encoding
     return meta

@@ -1,7 +1,17 @@
-"""Write stage: documents -> JSON / JSONL files, atomically (temp file in the same folder + rename)."""
+"""Write stage: documents -> JSON / JSONL files, atomically (temp file in the same folder + rename).
+
+What ``-o PATH`` is decides how it is written (:func:`output_target`): a regular file or a new
+path is replaced atomically; a FIFO, a character device (``/dev/null``) or a descriptor entry
+(``/dev/stdout``, ``/dev/fd/N``, ``/proc/PID/fd/N``) is written in place, as a stream; a
+symlink is never replaced (the same rules apply to what it points at); anything else (a socket,
+a block device) is refused.
+"""
 from __future__ import annotations
 
+import errno
 import os
+import re
+import stat
 import tempfile
 from pathlib import Path
 
@@ -15,11 +25,65 @@ def _umask() -> int:
 
 
 _FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone gives 0600
+_FD_DIR = re.compile(r"^/proc/[^/]+(/task/[^/]+)?/fd$")  # /dev/fd resolves to /proc/self/fd
+
+
+class UnsupportedOutput(OSError):
+    """An output path that is neither a regular file nor a stream we can write in place."""
+
+
+def _follow_links(path: str) -> tuple[str, bool]:
+    """Where a chain of symlinks from ``path`` ends, and whether it ends at a descriptor entry
+    (``/proc/PID/fd/N``), whose kernel link is opened as it is, never resolved."""
+    for _ in range(40):
+        parent = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+        path = os.path.join(parent, os.path.basename(path))
+        if _FD_DIR.match(parent):
+            return path, True
+        if not os.path.islink(path):
+            return path, False
+        path = os.path.join(parent, os.readlink(path))
+    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
+
+
+def output_target(path: str | os.PathLike) -> tuple[str, Path]:
+    """How to write ``path``: ``("replace", real path)`` for a regular file or a path that does
+    not exist yet (symlinks followed, so a link stays a link); ``("stream", path)`` for a FIFO,
+    a character device or a descriptor entry. A folder raises IsADirectoryError; a socket, a
+    block device or any other kind raises :class:`UnsupportedOutput`."""
+    target, fd_entry = _follow_links(os.fspath(path))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        if fd_entry:  # a descriptor that is not open
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF), os.fspath(path)) from None
+        return "replace", Path(target)
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or (fd_entry and stat.S_ISREG(mode)):
+        return "stream", Path(target)
+    if stat.S_ISREG(mode):
+        return "replace", Path(target)
+    kind = "a socket" if stat.S_ISSOCK(mode) else "a block device" if stat.S_ISBLK(mode) else "an unknown file type"
+    raise UnsupportedOutput(errno.EINVAL, f"{kind}; only a regular file, a FIFO or a character "
+                            "device is written", os.fspath(path))
+
+
+def open_stream(path: Path):
+    """A FIFO, character device or descriptor entry opened for writing in place: never created,
+    never truncated (a FIFO blocks here until a reader opens it)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOCTTY)
+    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` so that ``path`` holds either its old content or all of the new one."""
-    path = Path(path)
+    """Write ``text`` so that ``path`` holds either its old content or all of the new one
+    (a stream, see :func:`output_target`, gets the text written in place)."""
+    how, path = output_target(path)
+    if how == "stream":
+        with open_stream(path) as f:
+            f.write(text)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

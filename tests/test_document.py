@@ -47,3 +47,46 @@ def test_schema_rejects_missing_fields():
         validate(data)
     with pytest.raises(ValueError):
         Document.from_dict({"schema": "other/1", "text": ""})
+
+
+def test_from_dict_checks_the_offsets():
+    data = make_doc().to_dict()
+    data["entities"][1]["start"] = 10  # text[10:16] is באלסקה, the span says אלסקה
+    with pytest.raises(ValueError, match=r"entities: text\[10:16\]"):
+        Document.from_dict(data)
+    data = make_doc().to_dict()
+    data["tokens"][0]["end"] = 99
+    with pytest.raises(ValueError, match="outside the text"):
+        Document.from_json(json.dumps(data))
+
+
+def test_schema_labels_are_the_models_label_set():
+    """label: only the entity types our model predicts (NEMO's, from the model's id2label);
+    every one of them stays valid, an unknown one (PERSON) is not."""
+    from pipeline.ner import NEMO_TYPES
+
+    from .conftest import MODEL_DIR
+
+    if (MODEL_DIR / "config.json").exists():
+        id2label = json.loads((MODEL_DIR / "config.json").read_text())["id2label"]
+        assert {lab.split("-", 1)[1] for lab in id2label.values() if lab != "O"} == set(NEMO_TYPES)
+    for label in NEMO_TYPES:
+        data = make_doc().to_dict()
+        data["entities"][0]["label"] = label
+        data["clusters"] = [{"id": "c1", "name": "פוטין", "label": label, "mentions": ["e1"]}]
+        validate(data)
+    for layer, item in (("entities", 0), ("clusters", 0)):
+        data = make_doc().to_dict()
+        data["clusters"] = [{"id": "c1", "name": "פוטין", "label": "PER", "mentions": ["e1"]}]
+        data[layer][item]["label"] = "PERSON"
+        with pytest.raises(jsonschema.ValidationError, match="'PERSON' is not one of"):
+            validate(data)
+
+
+def test_lone_surrogates_are_not_valid_documents():
+    data = make_doc().to_dict()
+    data["meta"]["title"] = "\ud800"
+    with pytest.raises(ValueError, match='field "meta.title" holds a lone surrogate'):
+        validate(data)
+    with pytest.raises(ValueError, match="lone surrogate"):
+        Document.from_dict(data)
