@@ -69,7 +69,8 @@ class Annotator:
              batch_sentences: int = 2048, **kw) -> "Annotator":
         """``model_dir``: default $HEBNEWS_MODEL or models/hebnews-ner; ``device``: auto, cpu,
         cuda, cuda:N; ``batch_sentences``: sentences gathered (across documents) per encoder call;
-        other keywords go to :class:`TokenClassifier` (max_length, stride, batch_tokens)."""
+        other keywords go to :meth:`TokenClassifier.load` (precision: auto, fp32, bf16, fp16;
+        quantize, backend, max_length, stride, batch_tokens)."""
         path = Path(model_dir) if model_dir else default_model_dir()
         clf = TokenClassifier.load(path, device=device, **kw)
         return cls(clf, PrefixStripper.load(path), path.name, batch_sentences, QuoteTagger.load(path),
@@ -131,7 +132,10 @@ class Annotator:
 
     def _finish(self, prep: _Prepared, logprobs: list[np.ndarray],
                 vectors: list[np.ndarray | None] | None = None) -> Document:
-        meta = {"source": None, **prep.meta, "model": self.model_name, "version": __version__}
+        meta = {"source": None, **prep.meta, "model": self.model_name, "version": __version__,
+                "precision": self.classifier.precision}
+        if self.classifier.quantize:
+            meta["quantize"] = self.classifier.quantize
         entities = self._entities(prep, logprobs)
         vote_labels(entities)  # one label per name in a document
         clusters, cluster_of = cluster_entities(entities)

@@ -184,7 +184,7 @@ def cmd_annotate(args) -> int:
 
         annotator = Annotator.load(args.model, device=args.device,
                                    batch_sentences=args.batch_sentences, quantize=args.quantize,
-                                   backend=args.backend)
+                                   backend=args.backend, precision=args.precision)
     except ModelError as exc:
         _err(str(exc))
         return EXIT_MODEL
@@ -303,7 +303,7 @@ def cmd_eval_quotes(args) -> int:
         _err(f"quote gold not found: {gold}")
         return EXIT_DATA
     try:
-        ann = Annotator.load(args.model, device=args.device)
+        ann = Annotator.load(args.model, device=args.device, precision=args.precision)
     except ModelError as exc:
         _err(str(exc))
         return EXIT_MODEL
@@ -385,13 +385,15 @@ def cmd_eval(args) -> int:
                 gold = jsonl_gold(path, parse_fold(args.fold))
             else:
                 gold = iahlt_gold(args.data_dir, corpus, args.split)
-            ann = Annotator.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
+            ann = Annotator.load(model, device=args.device, quantize=args.quantize, backend=args.backend,
+                                 precision=args.precision)
             ann.quote_tagger = None  # entities only
             ctx = ann.classifier.context_length
             scores = score_spans(ann, gold, in_context=not args.no_context, running=running)
             n = len(gold)
         else:
-            clf = TokenClassifier.load(model, device=args.device, quantize=args.quantize, backend=args.backend)
+            clf = TokenClassifier.load(model, device=args.device, quantize=args.quantize, backend=args.backend,
+                                       precision=args.precision)
             ctx = clf.context_length
             from .heads import HeadLexicon
 
@@ -626,7 +628,7 @@ def cmd_feed(args) -> int:
         from .annotator import Annotator
         from .model import ModelError
 
-        annotator = Annotator.load(args.model, device=args.device)
+        annotator = Annotator.load(args.model, device=args.device, precision=args.precision)
     except ModelError as exc:
         _err(str(exc))
         return EXIT_MODEL
@@ -728,6 +730,13 @@ def _positive(kind, zero: bool = False):
     return parse
 
 
+def _precision_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
+                        help="the encoder's weights: auto (default; $HEBNEWS_PRECISION if set, else "
+                        "bf16 on a CPU with AMX-BF16 or a GPU with bf16, fp16 on other GPUs, fp32 on "
+                        "other CPUs, where bf16 is slower), fp32, bf16 or fp16; int8 needs fp32")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="hebnews",
@@ -765,6 +774,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--backend", choices=("auto", "lite", "transformers"), default="auto",
                    help="encoder runtime: lite (our lean BERT runtime, no transformers import: the "
                    "default for BERT folders), transformers, or auto")
+    _precision_option(a)
     a.add_argument("--batch-sentences", type=int, default=2048, metavar="N",
                    help="sentences gathered across documents per encoder call (2048)")
     a.add_argument("--engine", choices=("local", "ray"), default="local",
@@ -804,6 +814,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--format", choices=("json", "html"), default="json")
     f.add_argument("--device", default="auto")
     f.add_argument("--model", help="model folder (default: models/hebnews-ner)")
+    _precision_option(f)
     f.set_defaults(func=cmd_feed)
 
     e = sub.add_parser("eval", parents=[common], help="score a model on gold data")
@@ -834,12 +845,14 @@ def build_parser() -> argparse.ArgumentParser:
     en.add_argument("--device", default="auto")
     en.add_argument("--quantize", choices=("none", "int8"), default="none")
     en.add_argument("--backend", choices=("auto", "lite", "transformers"), default="auto")
+    _precision_option(en)
     eq = esub.add_parser("quotes", parents=[common], help="quote F1 and speaker accuracy on the quotation gold",
                          description="Quote P/R/F1 (IoU >= 0.8), speaker and cue accuracy over matched quotes. "
                          "The last line printed is one JSON object.")
     eq.add_argument("--gold", help="gold JSONL (default: data/quotes/dev.jsonl)")
     eq.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     eq.add_argument("--device", default="auto")
+    _precision_option(eq)
     eq.add_argument("--show-errors", action="store_true",
                     help="print each missed and spurious quote (with context) and each speaker error")
     e.set_defaults(func=cmd_eval)

@@ -8,9 +8,11 @@ under a token budget.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +82,132 @@ def resolve_device(device: str = "auto"):
     return torch.device(device)
 
 
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+BF16_GAIN = 0.8  # the probe picks bf16 only when its matmul takes under 0.8 x the fp32 time
+
+
+def torch_dtype(precision: str):
+    import torch
+
+    return {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
+
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as Linux names them (``amx_bf16``, ``avx512_bf16``, ...), from
+    /proc/cpuinfo; where it has none (macOS, Windows, ARM), the two that matter here as torch's
+    cpuinfo reports them (an AMX tile unit comes with AMX-BF16 on every CPU that has one)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    import torch
+
+    checks = {"amx_bf16": "_is_amx_tile_supported", "avx512_bf16": "_is_avx512_bf16_supported"}
+    return frozenset(flag for flag, fn in checks.items() if getattr(torch.cpu, fn, lambda: False)())
+
+
+@functools.lru_cache(maxsize=1)
+def bf16_probe() -> tuple[float, float]:
+    """Seconds for one (64 x 384) x (384 x 1536) Linear, the shape of the encoder's feed-forward
+    layer, in fp32 and in bf16 on this CPU: the best of three after a warm-up, with torch's
+    current thread count. Run once per process, only on CPUs with AVX512-BF16 but no AMX."""
+    import torch
+
+    gen = torch.Generator().manual_seed(0)
+    x, w = torch.randn(64, 384, generator=gen), torch.randn(1536, 384, generator=gen)
+    best = []
+    with torch.inference_mode():
+        for dtype in (torch.float32, torch.bfloat16):
+            xd, wd = x.to(dtype), w.to(dtype)
+            torch.nn.functional.linear(xd, wd)
+            times = []
+            for _ in range(3):
+                t = time.perf_counter()
+                torch.nn.functional.linear(xd, wd)
+                times.append(time.perf_counter() - t)
+            best.append(min(times))
+    return best[0], best[1]
+
+
+def choose_precision(device, flags: frozenset[str] | None = None, probe=None) -> tuple[str, str]:
+    """What ``precision="auto"`` runs on ``device`` (a torch.device), and why.
+
+    CUDA: bf16 where the GPU computes it natively (compute capability 8.0+, or ROCm), else fp16.
+    CPU: bf16 where the CPU has AMX-BF16; fp32 where it has no bf16 instructions at all (bf16
+    is then several times slower than fp32); with AVX512-BF16 but no AMX, ``probe()`` (default
+    :func:`bf16_probe`: (fp32 seconds, bf16 seconds)) decides. ``flags`` default :func:`cpu_flags`.
+    """
+    import torch
+
+    if device.type == "cuda":
+        if torch.version.hip or torch.cuda.get_device_capability(device)[0] >= 8:
+            return "bf16", "the GPU computes bf16 natively"
+        return "fp16", "the GPU has no native bf16"
+    flags = cpu_flags() if flags is None else flags
+    if "amx_bf16" in flags:
+        return "bf16", "the CPU has AMX-BF16"
+    if "avx512_bf16" not in flags:
+        return "fp32", "the CPU has no AMX-BF16 (bf16 would be slower than fp32)"
+    fp32_s, bf16_s = (probe or bf16_probe)()
+    ratio = bf16_s / fp32_s if fp32_s > 0 else float("inf")
+    why = f"AVX512-BF16 without AMX; probe: bf16 takes {ratio:.2f} x the fp32 time"
+    return ("bf16" if ratio < BF16_GAIN else "fp32"), why
+
+
+def resolve_precision(precision: str, device, quantize: str | None = None) -> tuple[str, str]:
+    """``precision`` (auto, fp32, bf16, fp16) for ``device`` -> (what runs, why). int8
+    quantisation works on an fp32 model: ``auto`` then means fp32, bf16/fp16 are refused. Else
+    ``auto`` is $HEBNEWS_PRECISION when that is set (fp32, bf16 or fp16), or
+    :func:`choose_precision`."""
+    if precision not in PRECISIONS:
+        raise ModelError(f"unknown precision {precision!r} (expected {', '.join(PRECISIONS)})")
+    if quantize == "int8":
+        if precision not in ("auto", "fp32"):
+            raise ModelError(f"--quantize int8 runs on an fp32 model; it cannot be combined with "
+                             f"--precision {precision}")
+        return "fp32", "int8 quantisation works on an fp32 model"
+    if precision != "auto":
+        return precision, "asked for"
+    env = os.environ.get("HEBNEWS_PRECISION", "").strip().lower()
+    if env and env != "auto":
+        if env not in PRECISIONS:
+            raise ModelError(f"HEBNEWS_PRECISION={env!r}: expected {', '.join(PRECISIONS)}")
+        return env, "HEBNEWS_PRECISION"
+    return choose_precision(device)
+
+
+def _load_backend(path: Path, backend: str, dtype, dev):
+    """(model, tokenizer, backend that ran) for a checked model folder, weights in ``dtype``."""
+    from . import encoder
+
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        if backend == "auto":
+            backend = "lite" if encoder.supports(config) and (path / "model.safetensors").is_file() \
+                else "transformers"
+        if backend == "lite":
+            if not encoder.supports(config):
+                raise ModelError(f"the lite backend runs {', '.join(encoder.SUPPORTED)} only; "
+                                 f"{path} is {config.get('architectures')}")
+            tok = encoder.WordTokenizer(path)
+            model = encoder.load_model(path, dtype, dev)
+            model.config.hebnews_context_length = int(config.get("hebnews_context_length") or 0)
+        else:
+            from transformers import AutoModelForTokenClassification, AutoTokenizer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            tok = AutoTokenizer.from_pretrained(path)
+            model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype).to(dev)
+    except Exception as exc:  # noqa: BLE001 - any failure to read the folder is a ModelError
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load model from {path}: {first}") from exc
+    return model, tok, backend
+
+
 class TokenClassifier:
     """Batched, windowed inference for a token-classification model folder."""
 
@@ -106,58 +234,45 @@ class TokenClassifier:
         if context_length and context_length < 16:
             raise ModelError(f"context length {context_length} is too short (at least 16 sub-words)")
         self.context_length = context_length
+        # what the weights run in (load sets ``quantize`` and why this precision was chosen)
+        dtype = next(model.parameters()).dtype
+        self.precision = {torch_dtype(p): p for p in PRECISIONS if p != "auto"}.get(dtype, str(dtype))
+        self.quantize: str | None = None
+        self.precision_reason = "the model's weights"
         self._torch = torch
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "auto", quantize: str | None = None,
-             backend: str = "auto", **kw) -> "TokenClassifier":
-        """``quantize="int8"``: dynamic int8 quantisation of the Linear layers (CPU only).
-        ``backend``: ``lite`` (our lean BERT runtime, :mod:`pipeline.encoder`; no transformers
-        import), ``transformers``, or ``auto`` (lite when the folder is a BERT token classifier)."""
+             backend: str = "auto", precision: str = "auto", **kw) -> "TokenClassifier":
+        """``quantize="int8"``: dynamic int8 quantisation of the Linear layers (CPU only, on an
+        fp32 model). ``backend``: ``lite`` (our lean BERT runtime, :mod:`pipeline.encoder`; no
+        transformers import), ``transformers``, or ``auto`` (lite when the folder is a BERT token
+        classifier). ``precision``: the weights' dtype, ``fp32``, ``bf16``, ``fp16`` or ``auto``
+        (:func:`resolve_precision`); log-probabilities are computed in fp32 whatever it is."""
         if backend not in ("auto", "lite", "transformers"):
             raise ModelError(f"unknown backend {backend!r} (expected auto, lite or transformers)")
         dev = resolve_device(device)
         if quantize not in (None, "none", "int8"):
             raise ModelError(f"unknown quantisation {quantize!r} (expected none or int8)")
         if quantize == "int8" and dev.type != "cpu":
-            raise ModelError("--quantize int8 is for CPU; on CUDA the model runs in fp16")
+            raise ModelError("--quantize int8 is for CPU; on CUDA use --precision (auto: bf16 or fp16)")
+        precision, why = resolve_precision(precision, dev, quantize)
         path = Path(path)
         if not path.is_dir():
             raise ModelError(f"model folder not found: {path}")
         for need in ("config.json", "tokenizer.json"):
             if not (path / need).is_file():
                 raise ModelError(f"model folder {path} is incomplete: no {need}")
-        import torch
-
-        from . import encoder
-
-        dtype = torch.float16 if dev.type == "cuda" else torch.float32
-        try:
-            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-            if backend == "auto":
-                backend = "lite" if encoder.supports(config) and (path / "model.safetensors").is_file() \
-                    else "transformers"
-            if backend == "lite":
-                if not encoder.supports(config):
-                    raise ModelError(f"the lite backend runs {', '.join(encoder.SUPPORTED)} only; "
-                                     f"{path} is {config.get('architectures')}")
-                tok = encoder.WordTokenizer(path)
-                model = encoder.load_model(path, dtype, dev)
-                model.config.hebnews_context_length = int(config.get("hebnews_context_length") or 0)
-            else:
-                from transformers import AutoModelForTokenClassification, AutoTokenizer
-                from transformers.utils import logging as hf_logging
-
-                hf_logging.disable_progress_bar()
-                tok = AutoTokenizer.from_pretrained(path)
-                model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype).to(dev)
-        except Exception as exc:  # noqa: BLE001 - any failure to read the folder is a ModelError
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelError(f"cannot load model from {path}: {first}") from exc
+        log.info("precision %s on %s: %s", precision, dev, why)
+        model, tok, backend = _load_backend(path, backend, torch_dtype(precision), dev)
         if quantize == "int8":
+            import torch
+
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         clf = cls(model, tok, dev, **kw)
         clf.backend = backend
+        clf.quantize = "int8" if quantize == "int8" else None
+        clf.precision_reason = why
         return clf
 
     def _batches(self, items: list[tuple[int, int, list[int]]]):

@@ -8,6 +8,10 @@ DATA_DIR = Path(os.environ.get("HEBNEWS_DATA_DIR", ROOT.parent / "shared" / "dat
 MODEL_DIR = ROOT / "models" / "hebnews-ner"
 SEED = ROOT / "seeds" / "alaska_summit_2025-08-15.he.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# what precision="auto" means for the suite: fp32, so that expected outputs and the fp32 parity
+# tests hold on any CPU (with AMX-BF16 auto would pick bf16); HEBNEWS_PRECISION=bf16 pytest runs
+# the suite in bf16 on purpose. tests/test_precision.py checks auto itself.
+os.environ.setdefault("HEBNEWS_PRECISION", "fp32")
 
 
 @pytest.fixture(scope="session")

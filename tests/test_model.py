@@ -40,7 +40,7 @@ def test_missing_or_broken_model_folder(tmp_path):
 def clf():
     if not (MODEL_DIR / "config.json").exists():
         pytest.skip("no trained model")
-    return TokenClassifier.load(MODEL_DIR, device="cpu")
+    return TokenClassifier.load(MODEL_DIR, device="cpu", precision="fp32")
 
 
 def test_first_subword_positions(clf):
@@ -85,8 +85,9 @@ def test_model_folder_loads_with_plain_transformers():
 
 
 def test_lite_backend_equals_transformers(clf):
-    """Our lean BERT runtime gives the transformers model's scores and word vectors."""
-    hf = TokenClassifier.load(MODEL_DIR, device="cpu", backend="transformers")
+    """Our lean BERT runtime gives the transformers model's scores and word vectors (fp32)."""
+    hf = TokenClassifier.load(MODEL_DIR, device="cpu", backend="transformers", precision="fp32")
+    assert clf.precision == hf.precision == "fp32"
     assert clf.backend == "lite" and hf.backend == "transformers"
     text = open(MODEL_DIR.parent.parent / "tests" / "fixtures" / "article.he.txt", encoding="utf-8").read()
     sents = [s.split() + ["."] for s in text.split(".") if s.split()]

@@ -207,7 +207,7 @@ def train(model_dir: Path, train_path: Path, dev_path: Path | None, out_dir: Pat
     from .quote_gold import load
 
     out_dir = Path(out_dir or model_dir)
-    ann = Annotator.load(model_dir, device="cpu")
+    ann = Annotator.load(model_dir, device="cpu", precision="fp32")  # the same features on every CPU
     ann.quote_tagger = None
     t0 = time.time()
     train_docs = load([train_path])
@@ -246,7 +246,7 @@ def cross_validate(model_dir: Path, train_path: Path, folds: int = 5, epochs: in
 
     if folds < 2:
         raise ValueError("cross-validation needs at least 2 folds")
-    ann = Annotator.load(model_dir, device="cpu")
+    ann = Annotator.load(model_dir, device="cpu", precision="fp32")  # the same features on every CPU
     ann.quote_tagger = None
     docs = load([train_path])
     if len(docs) < folds:
