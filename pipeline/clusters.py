@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-_EDGE = "\"'״׳“”„.,-()"
+from .lang.he import NAME_EDGE
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(w.strip(_EDGE) for w in text.split() if w.strip(_EDGE))
+    return tuple(w.strip(NAME_EDGE) for w in text.split() if w.strip(NAME_EDGE))
 
 
 def _one_edit(a: str, b: str) -> bool:

