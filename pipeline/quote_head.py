@@ -226,6 +226,7 @@ class QuoteTagger:
     def __init__(self, modules, cfg: HeadConfig):
         self.modules = [m.eval() for m in (modules if isinstance(modules, (list, tuple)) else [modules])]
         self.cfg = cfg
+        self.cue_words = frozenset(cfg.cue_words or ())  # the cue lexicon, for lookups
 
     @classmethod
     def load(cls, folder: Path | str) -> "QuoteTagger | None":
@@ -301,3 +302,19 @@ class Scores:
     speaker_b: np.ndarray  # (C, W) probability that the speaker mention starts at the word
     speaker_none: np.ndarray  # (C,) a word needs at least this to start the mention
     speaker_i: np.ndarray  # (C, W) probability that the word continues the mention
+
+    def row(self, r: int) -> "CandidateScores":
+        """The scores of candidate ``r``."""
+        return CandidateScores(self.quote[r], self.cue[r], self.cue_none[r], self.speaker_b[r],
+                               self.speaker_none[r], self.speaker_i[r])
+
+
+@dataclass
+class CandidateScores:
+    """:class:`Scores` of one candidate; the per-word rows are indexed like its context."""
+    quote: float
+    cue: np.ndarray  # (W,)
+    cue_none: float
+    speaker_b: np.ndarray  # (W,)
+    speaker_none: float
+    speaker_i: np.ndarray  # (W,)

@@ -180,9 +180,9 @@ def fit(examples: list[DocExample], cfg, epochs: int = 40, lr: float = 1e-3, bat
 def cue_lexicon(docs: list[dict]) -> list[str]:
     """The one-word cues of the training gold, conjunction/relative prefix removed (ואמר -> אמר)."""
     from ..normalize import normalize
-    from ..quotes import _bare_cue
+    from ..quotes import bare_cue
 
-    words = {_bare_cue(normalize(q["cue"]["text"]).text) for d in docs for q in d.get("quotes", [])
+    words = {bare_cue(normalize(q["cue"]["text"]).text) for d in docs for q in d.get("quotes", [])
              if q.get("cue") and len(q["cue"]["text"].split()) == 1}
     return sorted(words)
 
