@@ -57,6 +57,16 @@ class HeadConfig:
     # cue words of the training gold (conjunction/relative prefix removed): a speaker mention
     # that is one of them is a verb without a subject and points back to a person
     cue_words: list[str] = field(default_factory=list)
+    # decoding (pipeline.quotes), tuned on the quote gold with the head; a quote_head.json written
+    # before they were stored here gets these values:
+    # the speaker-start scores are close between a plain word and a person (a PER entity or a
+    # pronoun) when the person scores at least this share of the best word's: the person speaks
+    person_ratio: float = 0.3
+    # a one-word speaker mention with at least this cue probability is a cue word (a verb without
+    # a subject, לדבריו) that points back to a person
+    pointer_cue_threshold: float = 0.2
+    # probability that the next word continues the speaker mention
+    speaker_inside_threshold: float = 0.5
 
     def save(self, folder: Path) -> None:
         (folder / CONFIG).write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")

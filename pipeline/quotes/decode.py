@@ -127,17 +127,17 @@ def _attribute(ctx: SpeakerContext, x, row, span: tuple[int, int], prev: Speaker
                tagger) -> tuple[Speaker | None, Cue | None]:
     """Speaker and cue of one quote (``x``: its candidate input, ``row``: its head scores,
     ``span``: its original span, ``prev``: the speaker of the quote it directly follows)."""
-    cue_words, tokens = tagger.cue_words, ctx.tokens
+    cfg, cue_words, tokens = tagger.cfg, tagger.cue_words, ctx.tokens
     cue_tok = mention = None
     if x.context:
         cue_tok = _head_cue(tokens, x, row, cue_words)
-        mention = find_mention(ctx, x, row, span, cue_tok)
+        mention = find_mention(ctx, x, row, span, cue_tok, cfg)
     if mention is not None and len(mention.tokens) == 1:
         # a word tagged as the speaker's mention that is the cue, or looks like one to the
         # head (a verb without a subject, לדבריו), carries the person inside it
         k = mention.tokens[0]
         word = tokens[k].norm
-        if k == cue_tok or row.cue[x.context.index(k)] >= 0.2 or POINTER_CUE.match(word) \
+        if k == cue_tok or row.cue[x.context.index(k)] >= cfg.pointer_cue_threshold or POINTER_CUE.match(word) \
                 or cue_like(word, cue_words):
             mention.pointer = True
             cue_tok = k if cue_tok is None else cue_tok

@@ -14,13 +14,10 @@ import numpy as np
 
 from ..lang.he import (BARE_POINTER_CUE, CONJUNCTION, NAME_HYPHENS, PARAGRAPH_OPENING, POINTER_CUE,
                        PREPOSITION_LETTERS, PRONOUNS, RELATIVE, WHEN)
+from ..quote_head import HeadConfig
 from .candidates import overlap
 
 MAX_MENTION_TOKENS = 8
-# the head's speaker-start scores are close between a plain word and a person (a PER entity or
-# a pronoun) when the person scores at least this share of the best word's score: the person
-# speaks (רותם רון ... שחיים בבועה: "...": שחיים 0.17, רון 0.13)
-PERSON_RATIO = 0.3
 
 
 @dataclass
@@ -87,14 +84,16 @@ def token_at(starts: list[int], pos: int) -> int:
     return bisect.bisect_right(starts, pos) - 1
 
 
-def find_mention(ctx: SpeakerContext, x, row, quote: tuple[int, int], cue_tok: int | None) -> Mention | None:
+def find_mention(ctx: SpeakerContext, x, row, quote: tuple[int, int], cue_tok: int | None,
+                 cfg: HeadConfig) -> Mention | None:
     """The speaker's mention around one quote from the head's scores (``x``: the candidate's
     :class:`~pipeline.quote_head.CandidateInput`, ``row``: its
     :class:`~pipeline.quote_head.CandidateScores`, ``quote``: its original span, ``cue_tok``: the
     cue's token). A pointer cue (לדבריו, לטענתה) is the mention itself, whatever name stands
     nearby; a mention after לדברי / לטענת keeps its first letter (לדברי לירון: not ל + ירון)."""
     n = len(x.context)
-    kb = _speaker_start(ctx, row.speaker_b[:n], x.context, quote, skip=ctx.oblique_people, people=ctx.people)
+    kb = _speaker_start(ctx, row.speaker_b[:n], x.context, quote, skip=ctx.oblique_people, people=ctx.people,
+                        ratio=cfg.person_ratio)
     if cue_tok is not None and POINTER_CUE.match(ctx.tokens[cue_tok].norm):
         kb = x.context.index(cue_tok)
     if kb is None or not (row.speaker_b[kb] >= row.speaker_none or x.context[kb] == cue_tok):
@@ -102,7 +101,7 @@ def find_mention(ctx: SpeakerContext, x, row, quote: tuple[int, int], cue_tok: i
     span = [x.context[kb]]
     j = kb + 1
     while (j < n and x.context[j] == span[-1] + 1 and len(span) < MAX_MENTION_TOKENS
-           and row.speaker_i[j] >= 0.5):
+           and row.speaker_i[j] >= cfg.speaker_inside_threshold):
         span.append(x.context[j])
         j += 1
     tokens = ctx.tokens
@@ -169,7 +168,7 @@ def _opens_paragraph(original: str, start: int) -> bool:
 
 def _speaker_start(ctx: SpeakerContext, scores, context: list[int], quote: tuple[int, int] | None = None,
                    skip: set[int] = frozenset(), people: set[int] = frozenset(),
-                   ratio: float = PERSON_RATIO) -> int | None:
+                   ratio: float = HeadConfig.person_ratio) -> int | None:
     """Index into ``context`` of the best speaker-mention start that is not a word inside a
     quotation (the speaker is never quoted words: "אמריקאים", אמר, "מתרעמים..."), not a
     person behind a preposition (``skip``: :func:`_prepositional_people`) and not in another
