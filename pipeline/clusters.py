@@ -53,12 +53,6 @@ def _deletions(word: str) -> set[str]:
     return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
-def _part_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
-    if not short or len(short) >= len(full):
-        return False
-    return full[:len(short)] == short or full[-len(short):] == short
-
-
 # labels of places: a place is not joined to a person whose first name or surname it is
 PLACE_LABELS = {"GPE", "LOC"}
 
