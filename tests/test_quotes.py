@@ -519,3 +519,26 @@ def test_person_tokens_are_pronouns_and_the_words_of_peoples_names():
     tokens, ents = _ndoc(text, {"דונלד טראמפ": "PER", "רוסיה": "GPE"})
     words = [t.text for t in tokens]
     assert sorted(words[i] for i in _person_tokens(tokens, ents)) == sorted(["דונלד", "טראמפ", "היא"])
+
+
+def test_a_quote_head_config_without_decoding_thresholds_gets_todays_values(tmp_path):
+    """quote_head.json files written before the decoding thresholds were stored there (both
+    committed model folders) load with the values the rules were tuned with; the retired options
+    (context_rnn, pointer) are dropped when false and refused when set."""
+    import json
+
+    from pipeline.quote_head import CONFIG, HeadConfig
+
+    old = {"layers": [8, 12], "dim": 768, "hidden": 256, "window": 30, "dropout": 0.2, "threshold": 0.5,
+           "cue_threshold": 0.5, "speaker_threshold": 0.0, "context_rnn": False, "members": 3, "pointer": False,
+           "cue_words": ["אמר"]}
+    (tmp_path / CONFIG).write_text(json.dumps(old), encoding="utf-8")
+    cfg = HeadConfig.load(tmp_path)
+    assert (cfg.person_ratio, cfg.pointer_cue_threshold, cfg.speaker_inside_threshold) == (0.3, 0.2, 0.5)
+    assert (cfg.members, cfg.speaker_threshold, cfg.cue_words) == (3, 0.0, ["אמר"])
+    cfg.person_ratio = 0.25
+    cfg.save(tmp_path)
+    assert HeadConfig.load(tmp_path) == cfg  # a head trained now stores them
+    (tmp_path / CONFIG).write_text(json.dumps({**old, "pointer": True}), encoding="utf-8")
+    with pytest.raises(ValueError, match="pointer"):
+        HeadConfig.load(tmp_path)
