@@ -106,7 +106,8 @@ def cluster_entities(entities) -> tuple[list[Cluster], dict[str, str]]:
         best = max(members, key=lambda e: (len(words[e.id]), len(e.text), -e.start))
         labels = [e.label for e in members]
         c = Cluster(f"c{len(clusters) + 1}", best.text,
-                    max(sorted(set(labels)), key=lambda lab: (labels.count(lab), lab == best.label)), [e.id for e in members])
+                    max(sorted(set(labels)), key=lambda lab: (labels.count(lab), lab == best.label)),
+                    [e.id for e in members])
         clusters.append(c)
         for e in members:
             of_entity[e.id] = c.id

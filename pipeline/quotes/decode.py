@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,14 @@ from ..lang.he import BARE_POINTER_CUE, CONJUNCTION, FINAL_FORM, KACH, PAST_SUFF
 from .candidates import Candidate, find_candidates, overlap
 from .mentions import SpeakerContext, find_mention
 from .speakers import Speaker, resolve_speaker
+
+if TYPE_CHECKING:
+    from ..clusters import Cluster
+    from ..document import Entity
+    from ..normalize import NormalizedText
+    from ..prefixes import PrefixStripper
+    from ..quote_head import QuoteTagger
+    from ..segment import Token
 
 AFTER_MARK = {",", ".", "-", "–", "—"}  # what may stand between a closing mark and כך
 FALLBACK_CUE_AFTER = 4  # a lexicon cue may stand this many words after the closing mark
@@ -61,17 +70,17 @@ class Quote:
 @dataclass
 class QuoteDocument:
     """What the quote stage reads of one document."""
-    nt: object  # pipeline.normalize.NormalizedText
-    tokens: list  # pipeline.segment.Token (working offsets wstart/wend too)
-    entities: list  # pipeline.document.Entity, clitic prefixes stripped
-    clusters: list  # pipeline.clusters.Cluster
+    nt: NormalizedText
+    tokens: list[Token]
+    entities: list[Entity]  # clitic prefixes stripped
+    clusters: list[Cluster]
     cluster_of: dict[str, str]  # entity id -> cluster id
     vectors: np.ndarray  # (n_tokens, D) encoder word vectors (rows far from any mark may be zero)
     feats: np.ndarray  # (n_tokens, F) NER features (pipeline.quote_head.token_features)
     candidates: list[Candidate] | None = None  # find_candidates(nt.text) when None
 
 
-def tag_quotes(doc: QuoteDocument, tagger, prefixes=None) -> list[dict]:
+def tag_quotes(doc: QuoteDocument, tagger: QuoteTagger | None, prefixes: PrefixStripper | None = None) -> list[dict]:
     """The ``quotes`` layer of one document (original offsets), from the quote head's scores;
     ``tagger``: the :class:`~pipeline.quote_head.QuoteTagger` (None: no quotes); ``prefixes``:
     the :class:`~pipeline.prefixes.PrefixStripper` that takes a clitic off a speaker mention."""
@@ -106,7 +115,8 @@ def tag_quotes(doc: QuoteDocument, tagger, prefixes=None) -> list[dict]:
 def choose_quotes(work: str, cands: list[Candidate], score: np.ndarray, threshold: float) -> list[int]:
     """Indices of the candidates that are quotes, in text order: those scoring at least
     ``threshold``, a reading that runs to a later closing mark of the same opening mark first
-    ("a "b" c "d" e" is one quotation), then the higher score; overlapping ones are dropped."""
+    ("a "b" c "d" e" is one quotation), then the higher score, overlapping ones dropped; then the
+    first part of a split quotation added back."""
     above = [r for r in range(len(cands)) if score[r] >= threshold]
 
     def inner(r):  # a shorter reading from the same opening mark
@@ -124,7 +134,7 @@ def choose_quotes(work: str, cands: list[Candidate], score: np.ndarray, threshol
 
 
 def _attribute(ctx: SpeakerContext, x, row, span: tuple[int, int], prev: Speaker | None,
-               tagger) -> tuple[Speaker | None, Cue | None]:
+               tagger: QuoteTagger) -> tuple[Speaker | None, Cue | None]:
     """Speaker and cue of one quote (``x``: its candidate input, ``row``: its head scores,
     ``span``: its original span, ``prev``: the speaker of the quote it directly follows)."""
     cfg, cue_words, tokens = tagger.cfg, tagger.cue_words, ctx.tokens

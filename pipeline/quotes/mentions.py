@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,13 @@ from ..lang.he import (BARE_POINTER_CUE, CONJUNCTION, NAME_HYPHENS, PARAGRAPH_OP
                        PREPOSITION_LETTERS, PRONOUNS, RELATIVE, WHEN)
 from ..quote_head import HeadConfig
 from .candidates import overlap
+
+if TYPE_CHECKING:
+    from ..clusters import Cluster
+    from ..document import Entity
+    from ..normalize import NormalizedText
+    from ..prefixes import PrefixStripper
+    from ..segment import Token
 
 MAX_MENTION_TOKENS = 8
 
@@ -40,13 +48,13 @@ class SpeakerContext:
     clusters, the spans of its quotes (original offsets), and for stripping a clitic prefix
     from a mention the normalised text and the prefix stripper."""
     original: str
-    tokens: list
-    entities: list
-    cluster_of: dict[str, str] = field(default_factory=dict)
-    clusters: list = field(default_factory=list)
+    tokens: list[Token]
+    entities: list[Entity]
+    cluster_of: dict[str, str] = field(default_factory=dict)  # entity id -> cluster id
+    clusters: list[Cluster] = field(default_factory=list)
     quote_spans: list[tuple[int, int]] = field(default_factory=list)
-    nt: object | None = None  # pipeline.normalize.NormalizedText
-    prefixes: object | None = None  # pipeline.prefixes.PrefixStripper
+    nt: NormalizedText | None = None
+    prefixes: PrefixStripper | None = None
 
     @cached_property
     def starts(self) -> list[int]:
@@ -61,7 +69,7 @@ class SpeakerContext:
         return _prepositional_people(self.tokens, self.entities, self.starts)
 
     @cached_property
-    def cluster_by_id(self) -> dict:
+    def cluster_by_id(self) -> dict[str, Cluster]:
         return {c.id: c for c in self.clusters}
 
     @cached_property
