@@ -26,7 +26,7 @@ from .ner import BiosDecoder, tag_spans
 from .normalize import NormalizedText, normalize
 from .prefixes import PrefixStripper
 from .quote_head import QuoteTagger, token_features
-from .quotes import Candidate, find_candidates, tag_quotes
+from .quotes import Candidate, QuoteDocument, find_candidates, tag_quotes
 from .segment import Sentence, Token, segment
 
 log = logging.getLogger(__name__)
@@ -149,8 +149,9 @@ class Annotator:
             rows = [v if v is not None else np.zeros((s.last - s.first, dim), dtype=np.float16)
                     for s, v in zip(prep.sentences, vectors)]
             feats = token_features(self.classifier.labels, np.concatenate(logprobs))
-            quotes = tag_quotes(prep.nt, prep.tokens, prep.sentences, np.concatenate(rows), feats,
-                                self.quote_tagger, entities, cluster_of, clusters, self.prefixes, prep.candidates)
+            quotes = tag_quotes(QuoteDocument(prep.nt, prep.tokens, entities, clusters, cluster_of,
+                                              np.concatenate(rows), feats, prep.candidates),
+                                self.quote_tagger, self.prefixes)
         return Document(
             text=prep.nt.original,
             meta=meta,

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-_EDGE = "\"'״׳“”„.,-()"
+from .lang.he import NAME_EDGE
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(w.strip(_EDGE) for w in text.split() if w.strip(_EDGE))
+    return tuple(w.strip(NAME_EDGE) for w in text.split() if w.strip(NAME_EDGE))
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -51,12 +51,6 @@ def _variant_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
 def _deletions(word: str) -> set[str]:
     """The word and the word with one letter deleted: two words one edit apart share a key."""
     return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
-
-
-def _part_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
-    if not short or len(short) >= len(full):
-        return False
-    return full[:len(short)] == short or full[-len(short):] == short
 
 
 # labels of places: a place is not joined to a person whose first name or surname it is
@@ -105,25 +99,51 @@ def cluster_entities(entities) -> tuple[list[Cluster], dict[str, str]]:
     """
     ents = list(entities)
     words = {e.id: _words(e.text) for e in ents}
-    parent: dict[str, str] = {}  # entity id -> id of the entity whose cluster it joins
-    # person names indexed by their words, their leading and trailing parts and the one-letter
-    # deletions of their surname, so that a 1 MB article's 8,000 mentions are not compared pairwise
-    exact: dict[tuple[str, ...], list] = {}
-    heads: dict[tuple[str, ...], list] = {}
-    tails: dict[tuple[str, ...], list] = {}
-    near_surname: dict[str, list] = {}
-    for f in ents:
-        fw = words[f.id]
-        if f.label != "PER" or not fw:
-            continue
-        exact.setdefault(fw, []).append(f)
-        for k in range(1, len(fw)):
-            heads.setdefault(fw[:k], []).append(f)
-            tails.setdefault(fw[-k:], []).append(f)
-        if len(fw) >= 2 and len(fw[-1]) >= 4:
-            for key in _deletions(fw[-1]):
-                near_surname.setdefault(key, []).append(f)
-    # 1. full forms: a mention that is not part of any other same-label mention's name
+    parent = _full_forms(ents, words, _PersonIndex.build(ents, words))
+    clusters: list[Cluster] = []
+    of_entity: dict[str, str] = {}
+    for members in sorted(_union(ents, words, parent), key=lambda m: m[0].start):
+        best = max(members, key=lambda e: (len(words[e.id]), len(e.text), -e.start))
+        labels = [e.label for e in members]
+        c = Cluster(f"c{len(clusters) + 1}", best.text,
+                    max(sorted(set(labels)), key=lambda lab: (labels.count(lab), lab == best.label)),
+                    [e.id for e in members])
+        clusters.append(c)
+        for e in members:
+            of_entity[e.id] = c.id
+    return clusters, of_entity
+
+
+@dataclass
+class _PersonIndex:
+    """Person names indexed by their words, their leading and trailing parts and the one-letter
+    deletions of their surname, so that a 1 MB article's 8,000 mentions are not compared pairwise."""
+    exact: dict[tuple[str, ...], list] = field(default_factory=dict)
+    heads: dict[tuple[str, ...], list] = field(default_factory=dict)
+    tails: dict[tuple[str, ...], list] = field(default_factory=dict)
+    near_surname: dict[str, list] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, ents, words) -> "_PersonIndex":
+        index = cls()
+        for f in ents:
+            fw = words[f.id]
+            if f.label != "PER" or not fw:
+                continue
+            index.exact.setdefault(fw, []).append(f)
+            for k in range(1, len(fw)):
+                index.heads.setdefault(fw[:k], []).append(f)
+                index.tails.setdefault(fw[-k:], []).append(f)
+            if len(fw) >= 2 and len(fw[-1]) >= 4:
+                for key in _deletions(fw[-1]):
+                    index.near_surname.setdefault(key, []).append(f)
+        return index
+
+
+def _full_forms(ents, words, index: _PersonIndex) -> dict[str, str]:
+    """Entity id -> id of the entity whose cluster it joins: a mention that is part of another
+    mention's name joins the nearest such name before it, else the nearest after."""
+    parent: dict[str, str] = {}
     for e in ents:
         w = words[e.id]
         if not w:
@@ -132,18 +152,23 @@ def cluster_entities(entities) -> tuple[list[Cluster], dict[str, str]]:
         # whose words are a person's mention, or a person's surname when it is not a place
         # (the country ישראל is not ישראל כץ, the city לונדון not ירון לונדון)
         if e.label == "PER":
-            fits = heads.get(w, []) + tails.get(w, [])
+            fits = index.heads.get(w, []) + index.tails.get(w, [])
         else:
-            fits = exact.get(w, []) + ([] if e.label in PLACE_LABELS else tails.get(w, []))
+            fits = index.exact.get(w, []) + ([] if e.label in PLACE_LABELS else index.tails.get(w, []))
         if not fits and e.label == "PER" and len(w) == 1:
-            fits = [f for key in _deletions(w[0]) for f in near_surname.get(key, [])
+            fits = [f for key in _deletions(w[0]) for f in index.near_surname.get(key, [])
                     if _variant_of(w, words[f.id])]
         if not fits:
             continue
         before = [f for f in fits if f.start < e.start]
         target = max(before, key=lambda f: f.start) if before else min(fits, key=lambda f: f.start)
         parent[e.id] = target.id
-    # 2. union by text and by part-of links
+    return parent
+
+
+def _union(ents, words, parent: dict[str, str]) -> list[list]:
+    """The mentions grouped by same label and text and by the ``parent`` links, each group in
+    document order."""
     root: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -166,14 +191,4 @@ def cluster_entities(entities) -> tuple[list[Cluster], dict[str, str]]:
     groups: dict[str, list] = {}
     for e in ents:
         groups.setdefault(find(e.id), []).append(e)
-    clusters: list[Cluster] = []
-    of_entity: dict[str, str] = {}
-    for members in sorted(groups.values(), key=lambda m: m[0].start):
-        best = max(members, key=lambda e: (len(words[e.id]), len(e.text), -e.start))
-        labels = [e.label for e in members]
-        c = Cluster(f"c{len(clusters) + 1}", best.text,
-                    max(sorted(set(labels)), key=lambda lab: (labels.count(lab), lab == best.label)), [e.id for e in members])
-        clusters.append(c)
-        for e in members:
-            of_entity[e.id] = c.id
-    return clusters, of_entity
+    return list(groups.values())

@@ -18,9 +18,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .lang.he import HEAD_CLITICS
+
 FILE_NAME = "hebnews_heads.json"
-# clitics that may precede a head noun (מקרן פורד, ולעיריית חיפה); the remainder must be a head
-CLITICS = ("ו", "ב", "ל", "מ", "ש", "כ", "וב", "ול", "ומ", "וש", "שב", "של", "שמ", "כש", "מה", "וה", "שה")
 
 
 @dataclass
@@ -38,7 +38,7 @@ class HeadLexicon:
         """The entity type ``word`` opens as a head noun, allowing one clitic prefix."""
         if word in self.heads:
             return self.heads[word]
-        for p in CLITICS:
+        for p in HEAD_CLITICS:  # the remainder must be a head
             if word.startswith(p) and len(word) - len(p) >= 2 and word[len(p):] in self.heads:
                 return self.heads[word[len(p):]]
         return None

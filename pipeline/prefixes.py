@@ -29,26 +29,14 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .lang.he import FAMILY_PREFIXES, MATRES_LECTIONIS, PREFIX_LETTERS, PREPOSITIONS, STRIP_PREFIXES
+
 FILE_NAME = "hebnews_prefix.json"
-PREFIX_LETTERS = set("ובלמשהכ")
-FAMILY = ("ב", "ל", "מ", "ו", "ש", "ה", "כ", "וב", "ול", "ומ", "שב", "של", "וה", "מה", "שה")
-# Prepositions that stand as words of their own: the word right after one of them does not take
-# another preposition or conjunction (של בראדלי is Bradley, כמו ברוקינגס is Brookings). Evidence
-# for the learned scorer, which weighs it against the rest (HTB train: after these words 29 of
-# 325 entity tokens that could carry a prefix do, elsewhere 1,951 of 3,044).
-PREPOSITIONS = frozenset(("של", "את", "עם", "כמו", "על", "אל", "מול", "אצל", "לפני", "אחרי", "בין",
-                          "נגד", "לעבר", "ליד", "מאת", "כלפי", "למען", "בעד", "לגבי", "אודות",
-                          "בשביל", "מפני", "לקראת", "תחת", "מתחת", "במקום", "לצד", "בתוך", "מתוך",
-                          "מאז"))
-# A prefix ending in the article ה is not stripped by rule: in NEMO the article belongs to the
-# name far more often than not (הכנסת, הליכוד); והליכוד loses only its ו.
-DEFAULT_PREFIXES = ("ו", "ב", "ל", "מ", "ש", "כ", "וב", "ול", "ומ", "וש", "וכ", "שב", "של", "שמ",
-                    "כש", "לכש", "וכש", "ושב", "מש")
 
 
 @dataclass
 class PrefixStripper:
-    prefixes: tuple[str, ...] = DEFAULT_PREFIXES
+    prefixes: tuple[str, ...] = STRIP_PREFIXES
     entity_tokens: dict[str, int] = field(default_factory=dict)  # gold token -> prefix length
     hosts: frozenset[str] = frozenset()  # gold entity host forms (no prefix)
     freq: dict[str, int] = field(default_factory=dict)  # raw-text word counts
@@ -88,7 +76,7 @@ class PrefixStripper:
         rest = token[len(p):]
         f_full, f_rest = freq.get(token, 0), freq.get(rest, 0)
         l_full, l_rest = math.log1p(f_full), math.log1p(f_rest)
-        f = {"prefix=" + (bare if bare in DEFAULT_PREFIXES else "other"): 1.0,
+        f = {"prefix=" + (bare if bare in STRIP_PREFIXES else "other"): 1.0,
              "last=" + bare[-1]: 1.0,
              "quote": float(bare != p),
              "log_full": l_full, "log_rest": l_rest, "log_ratio": l_rest - l_full,
@@ -103,14 +91,14 @@ class PrefixStripper:
              "rest_long": float(len(rest) >= 6)}
         # the same stem after other prefixes (לפראג, מפראג for בפראג): a stem that takes several
         # prefixes is a word of its own; a whole token that takes them is not prefixed itself
-        fam_rest = [freq.get(q + rest, 0) for q in FAMILY if q + rest != token]
-        fam_full = [freq.get(q + token, 0) for q in FAMILY]
+        fam_rest = [freq.get(q + rest, 0) for q in FAMILY_PREFIXES if q + rest != token]
+        fam_full = [freq.get(q + token, 0) for q in FAMILY_PREFIXES]
         f["log_family_rest"] = math.log1p(sum(fam_rest))
         f["family_rest_kinds"] = float(sum(c > 0 for c in fam_rest))
         f["log_family_full"] = math.log1p(sum(fam_full))
         if len(rest) <= 3:
             f["short_log_rest"] = l_rest  # counts of a short remainder (רי, לי) mean little
-        if rest[:1] in ("ו", "י", "א", "ה"):
+        if rest[:1] in MATRES_LECTIONIS:
             f["rest_first=" + rest[0]] = 1.0
         if len(rest) >= 2 and rest[0] == rest[1]:
             f["rest_double"] = 1.0  # וו, יי open foreign names: ב+וושינגטון, not בוו...

@@ -51,19 +51,35 @@ class HeadConfig:
     threshold: float = 0.5  # quote probability to keep a candidate
     cue_threshold: float = 0.5
     speaker_threshold: float = 0.5
-    context_rnn: bool = False  # a bidirectional GRU over the context words before tagging them
     members: int = 1  # heads trained with different seeds; their probabilities are averaged
-    pointer: bool = False  # cue and speaker start chosen by a softmax over the context words + "none"
     # cue words of the training gold (conjunction/relative prefix removed): a speaker mention
     # that is one of them is a verb without a subject and points back to a person
     cue_words: list[str] = field(default_factory=list)
+    # decoding (pipeline.quotes), tuned on the quote gold with the head; a quote_head.json written
+    # before they were stored here gets these values:
+    # the speaker-start scores are close between a plain word and a person (a PER entity or a
+    # pronoun) when the person scores at least this share of the best word's: the person speaks
+    person_ratio: float = 0.3
+    # a one-word speaker mention with at least this cue probability is a cue word (a verb without
+    # a subject, לדבריו) that points back to a person
+    pointer_cue_threshold: float = 0.2
+    # probability that the next word continues the speaker mention
+    speaker_inside_threshold: float = 0.5
 
     def save(self, folder: Path) -> None:
         (folder / CONFIG).write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> "HeadConfig":
-        return cls(**json.loads((folder / CONFIG).read_text(encoding="utf-8")))
+        data = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
+        for key in _RETIRED:
+            if data.pop(key, False):
+                raise ValueError(f"{folder / CONFIG}: {key} is no longer supported")
+        return cls(**data)
+
+
+# options of earlier heads that no shipped head used: false in old quote_head.json files
+_RETIRED = ("context_rnn", "pointer")
 
 
 def dist_bucket(d: int) -> int:
@@ -102,7 +118,6 @@ def build_module(cfg: HeadConfig):
                                        nn.Linear(h, 1))
             self.cand = nn.Linear(5 * h + N_SCALARS, h)
             self.pos = nn.Embedding(n_pos, h)
-            self.rnn = nn.GRU(h, h // 2, batch_first=True, bidirectional=True) if cfg.context_rnn else None
             self.tok = nn.Sequential(nn.GELU(), nn.Dropout(cfg.dropout), nn.Linear(h, h), nn.GELU(),
                                      nn.Linear(h, 4))  # cue, speaker O/B/I
 
@@ -136,13 +151,6 @@ def build_module(cfg: HeadConfig):
             quote_logit = self.quote(feats).squeeze(1)
             c = self.cand(feats)
             t = vz[ctx] + self.pos(ctx_pos) + c.unsqueeze(1)
-            if self.rnn is not None:
-                lengths = ctx_mask.sum(1).clamp(min=1).cpu()
-                packed = nn.utils.rnn.pack_padded_sequence(torch.relu(t), lengths, batch_first=True,
-                                                           enforce_sorted=False)
-                r, _ = self.rnn(packed)
-                r, _ = nn.utils.rnn.pad_packed_sequence(r, batch_first=True, total_length=t.shape[1])
-                t = t + r
             out = self.tok(t)
             return quote_logit, out[..., 0], out[..., 1:]
 
@@ -226,6 +234,7 @@ class QuoteTagger:
     def __init__(self, modules, cfg: HeadConfig):
         self.modules = [m.eval() for m in (modules if isinstance(modules, (list, tuple)) else [modules])]
         self.cfg = cfg
+        self.cue_words = frozenset(cfg.cue_words or ())  # the cue lexicon, for lookups
 
     @classmethod
     def load(cls, folder: Path | str) -> "QuoteTagger | None":
@@ -270,24 +279,15 @@ class QuoteTagger:
                 return np.concatenate(arrs)
 
             return Scores(*[cat(f) for f in ("quote", "cue", "cue_none", "speaker_b", "speaker_none", "speaker_i")])
-        coll = collate(inputs, len(vectors))
-        ctx_mask = coll[-1]
         vec_t, feat_t = torch.from_numpy(vectors), torch.from_numpy(feats)
-        args = (vec_t, feat_t, *coll)
+        args = (vec_t, feat_t, *collate(inputs, len(vectors)))
         acc = None
         with torch.inference_mode():
             for m in self.modules:
                 q, cue, spk = m(*args)
-                if self.cfg.pointer:
-                    none = torch.zeros(len(q), 1)
-                    cue_d = torch.softmax(torch.cat([cue.masked_fill(~ctx_mask, -1e4), none], 1), 1)
-                    b_d = torch.softmax(torch.cat([spk[..., 1].masked_fill(~ctx_mask, -1e4), none], 1), 1)
-                    parts = [torch.sigmoid(q), cue_d[:, :-1], cue_d[:, -1], b_d[:, :-1], b_d[:, -1],
-                             torch.sigmoid(spk[..., 2])]
-                else:
-                    sp = torch.softmax(spk, -1)
-                    parts = [torch.sigmoid(q), torch.sigmoid(cue), torch.full((len(q),), self.cfg.cue_threshold),
-                             sp[..., SPK_B], torch.full((len(q),), self.cfg.speaker_threshold), sp[..., SPK_I]]
+                sp = torch.softmax(spk, -1)
+                parts = [torch.sigmoid(q), torch.sigmoid(cue), torch.full((len(q),), self.cfg.cue_threshold),
+                         sp[..., SPK_B], torch.full((len(q),), self.cfg.speaker_threshold), sp[..., SPK_I]]
                 acc = parts if acc is None else [a + b for a, b in zip(acc, parts)]
         n = len(self.modules)
         return Scores(*[(a / n).numpy() for a in acc])
@@ -301,3 +301,19 @@ class Scores:
     speaker_b: np.ndarray  # (C, W) probability that the speaker mention starts at the word
     speaker_none: np.ndarray  # (C,) a word needs at least this to start the mention
     speaker_i: np.ndarray  # (C, W) probability that the word continues the mention
+
+    def row(self, r: int) -> "CandidateScores":
+        """The scores of candidate ``r``."""
+        return CandidateScores(self.quote[r], self.cue[r], self.cue_none[r], self.speaker_b[r],
+                               self.speaker_none[r], self.speaker_i[r])
+
+
+@dataclass
+class CandidateScores:
+    """:class:`Scores` of one candidate; the per-word rows are indexed like its context."""
+    quote: float
+    cue: np.ndarray  # (W,)
+    cue_none: float
+    speaker_b: np.ndarray  # (W,)
+    speaker_none: float
+    speaker_i: np.ndarray  # (W,)

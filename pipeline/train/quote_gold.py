@@ -16,14 +16,10 @@ A gold file is JSONL, one document per line, in the shape of the pipeline's outp
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from .corpora import _need, htb_documents
-
-QUOTE_CHARS = "\"“”„״'‘’׳«»"
-
 
 def sources(data_dir: Path | str) -> Iterator[dict]:
     """Texts for annotation: HTB train + dev documents, HeQ val Geektime paragraphs."""
@@ -73,10 +69,6 @@ def held_out_sources(data_dir: Path | str) -> Iterator[dict]:
     for n, text in sorted(docs):
         yield {"id": f"htb:{n}", "source": "htb", "split": "test", "text": text}
     yield from _geektime(d, "test", "test")
-
-
-def mark_positions(text: str) -> list[tuple[int, str]]:
-    return [(i, c) for i, c in enumerate(text) if c in QUOTE_CHARS]
 
 
 def _span_ok(text: str, span, where: str, errors: list[str]) -> None:

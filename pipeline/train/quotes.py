@@ -114,18 +114,6 @@ def _batch_tensors(batch: list[DocExample]):
         quote, cue_lab, spk_lab
 
 
-def _pointer_loss(logits, mask, target_mask):
-    """Softmax over the context words + a "none" slot (logit 0); the target is the first marked
-    word, or none when no word is marked."""
-    import torch
-
-    n = logits.shape[0]
-    full = torch.cat([logits.masked_fill(~mask, -1e4), torch.zeros(n, 1)], 1)
-    has = target_mask.any(1)
-    target = torch.where(has, target_mask.float().argmax(1), torch.full((n,), logits.shape[1]))
-    return torch.nn.functional.cross_entropy(full, target, reduction="none")
-
-
 def fit(examples: list[DocExample], cfg, epochs: int = 40, lr: float = 1e-3, batch_docs: int = 8,
         seed: int = 13, speaker_weight: float = 1.0, cue_weight: float = 1.0):
     """Train a fresh quote head on featurised documents; returns the module (eval mode)."""
@@ -153,16 +141,7 @@ def fit(examples: list[DocExample], cfg, epochs: int = 40, lr: float = 1e-3, bat
             q_logit, cue_logit, spk_logit = module(*args)
             m = (args[-1] & (quote > 0.5).unsqueeze(1)).float()  # tag words only around real quotes
             loss = qbce(q_logit, quote)
-            if cfg.pointer:
-                pos = quote > 0.5
-                if pos.any():
-                    ctx_mask = args[-1][pos]
-                    l_cue = _pointer_loss(cue_logit[pos], ctx_mask, (cue_lab[pos] > 0) & ctx_mask)
-                    l_b = _pointer_loss(spk_logit[pos][..., 1], ctx_mask, (spk_lab[pos] == 1) & ctx_mask)
-                    mi = m[pos]
-                    l_i = (bce(spk_logit[pos][..., 2], (spk_lab[pos] == 2).float()) * mi).sum() / mi.sum().clamp(min=1)
-                    loss = loss + l_cue.mean() + l_b.mean() + l_i
-            elif m.sum() > 0:
+            if m.sum() > 0:
                 loss = loss + (bce(cue_logit, cue_lab) * m).sum() / m.sum() * 2.0
                 loss = loss + (ce(spk_logit.reshape(-1, 3), spk_lab.reshape(-1)) * m.reshape(-1)).sum() \
                     / m.sum() * 2.0
@@ -180,9 +159,9 @@ def fit(examples: list[DocExample], cfg, epochs: int = 40, lr: float = 1e-3, bat
 def cue_lexicon(docs: list[dict]) -> list[str]:
     """The one-word cues of the training gold, conjunction/relative prefix removed (ואמר -> אמר)."""
     from ..normalize import normalize
-    from ..quotes import _bare_cue
+    from ..quotes import bare_cue
 
-    words = {_bare_cue(normalize(q["cue"]["text"]).text) for d in docs for q in d.get("quotes", [])
+    words = {bare_cue(normalize(q["cue"]["text"]).text) for d in docs for q in d.get("quotes", [])
              if q.get("cue") and len(q["cue"]["text"].split()) == 1}
     return sorted(words)
 

@@ -1,0 +1,1 @@
+"""Language data the rules read: :mod:`pipeline.lang.he` holds everything Hebrew."""
