@@ -386,8 +386,7 @@ def cmd_eval(args) -> int:
             else:
                 gold = iahlt_gold(args.data_dir, corpus, args.split)
             ann = Annotator.load(model, device=args.device, quantize=args.quantize, backend=args.backend,
-                                 precision=args.precision)
-            ann.quote_tagger = None  # entities only
+                                 precision=args.precision, exclude=["quotes"])  # entities only
             ctx = ann.classifier.context_length
             scores = score_spans(ann, gold, in_context=not args.no_context, running=running)
             n = len(gold)

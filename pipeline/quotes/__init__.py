@@ -12,9 +12,9 @@ All offsets of candidates are into the *working* text (:mod:`pipeline.normalize`
 quotation mark to ``"`` or ``'``); quotes, cues and mentions are in original offsets.
 """
 from .candidates import Candidate, find_candidates, mark_roles
-from .decode import Cue, Quote, QuoteDocument, bare_cue, cue_like, tag_quotes
+from .decode import Cue, HeadReading, Quote, QuoteDocument, attribute_quotes, bare_cue, cue_like, read_quotes, tag_quotes
 from .mentions import Mention, SpeakerContext, find_mention
 from .speakers import Speaker, resolve_speaker
 
-__all__ = ["Candidate", "Cue", "Mention", "Quote", "QuoteDocument", "Speaker", "SpeakerContext", "bare_cue",
-           "cue_like", "find_candidates", "find_mention", "mark_roles", "resolve_speaker", "tag_quotes"]
+__all__ = ["Candidate", "Cue", "HeadReading", "Mention", "Quote", "QuoteDocument", "Speaker", "SpeakerContext", "bare_cue",
+           "attribute_quotes", "cue_like", "find_candidates", "read_quotes", "find_mention", "mark_roles", "resolve_speaker", "tag_quotes"]

@@ -80,21 +80,41 @@ class QuoteDocument:
     candidates: list[Candidate] | None = None  # find_candidates(nt.text) when None
 
 
-def tag_quotes(doc: QuoteDocument, tagger: QuoteTagger | None, prefixes: PrefixStripper | None = None) -> list[dict]:
-    """The ``quotes`` layer of one document (original offsets), from the quote head's scores;
-    ``tagger``: the :class:`~pipeline.quote_head.QuoteTagger` (None: no quotes); ``prefixes``:
-    the :class:`~pipeline.prefixes.PrefixStripper` that takes a clitic off a speaker mention."""
+@dataclass
+class HeadReading:
+    """What the quote head decided for one document: the chosen candidates (indices into
+    ``candidates``, text order), their original spans, and the head's inputs and scores."""
+    candidates: list[Candidate]
+    inputs: list  # quote_head.CandidateInput per candidate
+    scores: object  # quote_head.Scores
+    kept: list[int]
+    spans: list[tuple[int, int]]
+
+
+def read_quotes(doc: QuoteDocument, tagger: QuoteTagger | None) -> HeadReading | None:
+    """The quote head over a document's candidates: which are quotations (None when there is
+    nothing to read: no candidates, no head or no tokens)."""
     from ..quote_head import candidate_inputs
 
     work, tokens = doc.nt.text, doc.tokens
     cands = find_candidates(work) if doc.candidates is None else doc.candidates
     if not cands or tagger is None or not tokens:
-        return []
+        return None
     cfg = tagger.cfg
     inputs = candidate_inputs(work, tokens, cands, [t.sentence for t in tokens], cfg.window)
     sc = tagger.score(doc.vectors, doc.feats, inputs)
     kept = choose_quotes(work, cands, sc.quote, cfg.threshold)
     spans = [doc.nt.to_original(cands[r].start, cands[r].end) for r in kept]
+    return HeadReading(cands, inputs, sc, kept, spans)
+
+
+def attribute_quotes(doc: QuoteDocument, reading: HeadReading | None, tagger: QuoteTagger,
+                     prefixes: PrefixStripper | None = None) -> list[dict]:
+    """The ``quotes`` layer (original offsets): each chosen quote with its cue and speaker; a
+    quote that directly follows another ("X", אמר, "Y") may inherit its speaker."""
+    if reading is None:
+        return []
+    tokens, cands, kept, spans = doc.tokens, reading.candidates, reading.kept, reading.spans
     ctx = SpeakerContext(doc.nt.original, tokens, doc.entities, doc.cluster_of, doc.clusters, spans, doc.nt,
                          prefixes)
     wstarts = [t.wstart for t in tokens]
@@ -103,13 +123,20 @@ def tag_quotes(doc: QuoteDocument, tagger: QuoteTagger | None, prefixes: PrefixS
     for n, r in enumerate(kept):
         follows = n > 0 and prev is not None and _adjacent(tokens, wstarts, cands[kept[n - 1]].close, cands[r].open)
         start, end = spans[n]
-        quote = Quote(f"q{n + 1}", start, end, doc.nt.original[start:end], round(float(sc.quote[r]), 4))
-        quote.speaker, quote.cue = _attribute(ctx, inputs[r], sc.row(r), spans[n], prev if follows else None,
-                                              tagger)
+        quote = Quote(f"q{n + 1}", start, end, doc.nt.original[start:end], round(float(reading.scores.quote[r]), 4))
+        quote.speaker, quote.cue = _attribute(ctx, reading.inputs[r], reading.scores.row(r), spans[n],
+                                              prev if follows else None, tagger)
         if quote.speaker is not None:
             prev = quote.speaker
         out.append(quote)
     return [q.to_dict() for q in out]
+
+
+def tag_quotes(doc: QuoteDocument, tagger: QuoteTagger | None, prefixes: PrefixStripper | None = None) -> list[dict]:
+    """The ``quotes`` layer of one document (original offsets), from the quote head's scores;
+    ``tagger``: the :class:`~pipeline.quote_head.QuoteTagger` (None: no quotes); ``prefixes``:
+    the :class:`~pipeline.prefixes.PrefixStripper` that takes a clitic off a speaker mention."""
+    return attribute_quotes(doc, read_quotes(doc, tagger), tagger, prefixes)
 
 
 def choose_quotes(work: str, cands: list[Candidate], score: np.ndarray, threshold: float) -> list[int]:

@@ -35,6 +35,7 @@ def _overlaps(t, span) -> bool:
 def featurize(annotator, docs: list[dict], layers: tuple[int, ...], window: int) -> list[DocExample]:
     from ..evaluate.quotes import IOU, iou
     from ..quote_head import SPK_B, SPK_I, SPK_O, candidate_inputs, token_features
+    from ..stages import sentences_near_candidates
 
     out = []
     for d in docs:
@@ -42,17 +43,17 @@ def featurize(annotator, docs: list[dict], layers: tuple[int, ...], window: int)
         if not prep.candidates or not prep.tokens:
             continue
         words = [[t.norm for t in prep.tokens[s.first:s.last]] for s in prep.sentences]
-        want = annotator._vector_sentences(prep)
+        want = sentences_near_candidates(prep)
         lps, vecs = annotator.classifier.run_documents([words], want, layers)
         feats = token_features(annotator.classifier.labels, np.concatenate(lps))
         dim = annotator.classifier.model.config.hidden_size * len(layers)
         vectors = np.concatenate([v if v is not None else np.zeros((s.last - s.first, dim), np.float16)
                                   for s, v in zip(prep.sentences, vecs)])
         sent_of = [t.sentence for t in prep.tokens]
-        inputs = candidate_inputs(prep.nt.text, prep.tokens, prep.candidates, sent_of, window)
+        inputs = candidate_inputs(prep.normalized.text, prep.tokens, prep.candidates, sent_of, window)
         is_quote, cues, spks = [], [], []
         for c, x in zip(prep.candidates, inputs):
-            span = prep.nt.to_original(c.start, c.end)
+            span = prep.normalized.to_original(c.start, c.end)
             best = max(d["quotes"], key=lambda g: iou(span, (g["start"], g["end"])), default=None)
             pos = best is not None and iou(span, (best["start"], best["end"])) >= IOU
             is_quote.append(1.0 if pos else 0.0)
@@ -186,8 +187,8 @@ def train(model_dir: Path, train_path: Path, dev_path: Path | None, out_dir: Pat
     from .quote_gold import load
 
     out_dir = Path(out_dir or model_dir)
-    ann = Annotator.load(model_dir, device="cpu", precision="fp32")  # the same features on every CPU
-    ann.quote_tagger = None
+    # the same features on every CPU; the quote stages are what is being trained
+    ann = Annotator.load(model_dir, device="cpu", precision="fp32", exclude=["quotes"])
     t0 = time.time()
     train_docs = load([train_path])
     examples = featurize(ann, train_docs, layers, window)
@@ -204,8 +205,7 @@ def train(model_dir: Path, train_path: Path, dev_path: Path | None, out_dir: Pat
     result = {"train_documents": len(train_docs), "train_candidates": n_cand, "train_quotes": n_pos,
               "feature_seconds": round(t1 - t0, 1), "train_seconds": round(train_secs, 1)}
     if dev_path is not None:
-        ann.quote_tagger = QuoteTagger.load(out_dir)
-        dev = evaluate(ann, dev_path)
+        dev = evaluate(ann.replace(quote_tagger=QuoteTagger.load(out_dir), exclude=()), dev_path)
         dev.pop("errors", None)
         result["dev"] = dev
     return result
@@ -225,8 +225,8 @@ def cross_validate(model_dir: Path, train_path: Path, folds: int = 5, epochs: in
 
     if folds < 2:
         raise ValueError("cross-validation needs at least 2 folds")
-    ann = Annotator.load(model_dir, device="cpu", precision="fp32")  # the same features on every CPU
-    ann.quote_tagger = None
+    # the same features on every CPU; the quote stages are what is being trained
+    ann = Annotator.load(model_dir, device="cpu", precision="fp32", exclude=["quotes"])
     docs = load([train_path])
     if len(docs) < folds:
         raise ValueError(f"{len(docs)} documents cannot make {folds} folds")
@@ -240,9 +240,10 @@ def cross_validate(model_dir: Path, train_path: Path, folds: int = 5, epochs: in
         rest = [e for i, ex in enumerate(examples) if fold_of[i] != f for e in ex]
         cfg = _head_config(ann, [d for i, d in enumerate(docs) if fold_of[i] != f], layers, window, hidden,
                            members, speaker_threshold)
-        ann.quote_tagger = QuoteTagger([fit(rest, cfg, epochs=epochs, seed=seed + k) for k in range(members)], cfg)
+        tagger = QuoteTagger([fit(rest, cfg, epochs=epochs, seed=seed + k) for k in range(members)], cfg)
+        fold_ann = ann.replace(quote_tagger=tagger, exclude=())
         held = [i for i in range(len(docs)) if fold_of[i] == f]
-        for i, doc in zip(held, ann.annotate_many([docs[i]["text"] for i in held])):
+        for i, doc in zip(held, fold_ann.annotate_many([docs[i]["text"] for i in held])):
             preds[i] = doc.to_dict()
         log.info("fold %d/%d done (%.0f s)", f + 1, folds, time.time() - t0)
     result = score(preds, docs)
