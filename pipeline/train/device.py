@@ -27,6 +27,7 @@ the exclude line. ``hebnews train device-bundle`` prints the exact call.
 from __future__ import annotations
 
 import json
+import sys
 import logging
 import shutil
 import time
@@ -311,27 +312,62 @@ def merge(bundle_dir: Path, returned: Path, out_dir: Path) -> Path:
     return out_dir
 
 
-def main(argv=None) -> int:
-    """``python3 -m pipeline.train.device run --bundle B --config C --out DIR``: the GPU side,
-    without the hebnews CLI's dependencies."""
-    import argparse
-    import os
+def _bundle_cmd(args) -> int:
+    res = bundle(Path(args.base), Path(args.data_dir), Path(args.output), repo=Path.cwd())
+    print(json.dumps(res, ensure_ascii=False))
+    print("device call, with models/ left out of what is sent (before: echo /models/ >> .git/info/exclude; "
+          "git rm -r -q --cached models; after: git reset -q -- models and drop that exclude line): "
+          f"carry [\"{args.output}\"], command "
+          f"\"PYTHONUNBUFFERED=1 PYTHONPATH=. python3 -m pipeline.train.device run --bundle {args.output} "
+          f"--config configs/device_recipe.yaml --out $OUT\"", file=sys.stderr)
+    if res.get("fits") is False:
+        print(f"the bundle ({res['bytes'] / 2**20:.1f} MiB) and the tree without models/ "
+              f"({res['tree_bytes_without_models'] / 2**20:.1f} MiB) exceed the 64 MiB a device call sends",
+              file=sys.stderr)
+        return 2
+    return 0
 
+
+def _run_cmd(args) -> int:
     import yaml
 
-    ap = argparse.ArgumentParser(prog="python3 -m pipeline.train.device")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run")
-    r.add_argument("--bundle", default="build/device")
-    r.add_argument("--config", default="configs/device_recipe.yaml")
-    r.add_argument("--out", default=os.environ.get("OUT", "build/device-out"))
-    r.add_argument("--work", default="/tmp/hebnews-device")
-    args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     config = yaml.safe_load(Path(args.config).read_text())
     summary = run(Path(args.bundle), config, Path(args.out), Path(args.work))
     print(json.dumps(summary["stages"][-1]))
     return 0
+
+
+def main(argv=None) -> int:
+    """The lent-GPU recipe, a developer's tool outside the hebnews CLI:
+    ``bundle`` packs what the device needs, ``run`` is the GPU side (without the hebnews CLI's
+    dependencies), ``merge`` turns the returned tensors into a model folder."""
+    import argparse
+    import os
+
+    from .corpora import DEFAULT_DATA_DIR
+
+    ap = argparse.ArgumentParser(prog="python3 -m pipeline.train.device")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("bundle", help="pack base encoder + data for a GPU run")
+    b.add_argument("--base", default="build/e5-he")
+    b.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    b.add_argument("-o", "--output", default="build/device")
+    b.set_defaults(func=_bundle_cmd)
+    r = sub.add_parser("run", help="the recipe, on the device")
+    r.add_argument("--bundle", default="build/device")
+    r.add_argument("--config", default="configs/device_recipe.yaml")
+    r.add_argument("--out", default=os.environ.get("OUT", "build/device-out"))
+    r.add_argument("--work", default="/tmp/hebnews-device")
+    r.set_defaults(func=_run_cmd)
+    m = sub.add_parser("merge", help="model folder from a GPU run's returned files")
+    m.add_argument("returned", help="the returned model folder (part*.safetensors, config.json)")
+    m.add_argument("--bundle", default="build/device")
+    m.add_argument("-o", "--output", required=True)
+    m.set_defaults(func=lambda a: print(json.dumps({"output": str(merge(Path(a.bundle), Path(a.returned),
+                                                                          Path(a.output)))})) or 0)
+    args = ap.parse_args(argv)
+    return args.func(args)
 
 
 if __name__ == "__main__":

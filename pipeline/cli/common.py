@@ -1,0 +1,129 @@
+"""What every command shares: exit codes, one-line errors, the guarded stdout, argument types,
+and loading the annotator (one place turns a model that cannot be used into exit 3)."""
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import os
+import signal
+import sys
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_MODEL, EXIT_DATA, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
+log = logging.getLogger("hebnews")
+
+
+class CommandError(Exception):
+    """A command that cannot go on: :func:`pipeline.cli.main` prints ``message`` in one line and
+    exits with ``code``."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _err(msg: str) -> None:
+    print(f"hebnews: error: {msg}", file=sys.stderr)
+
+
+def _first_line(exc: BaseException) -> str:
+    msg = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return msg.splitlines()[0]
+
+
+class StdoutError(Exception):
+    """Writing the standard output failed (a full disk, a closed pipe); ``error`` says why."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+class _GuardedStdout:
+    """``sys.stdout`` while a command runs: a failed write or flush raises :class:`StdoutError`,
+    which :func:`main` turns into one line (the commands' ``except OSError`` for their -o files
+    does not catch it)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _call(self, name: str, *args):
+        try:
+            if self._stream is None:  # started with stdout closed (>&-)
+                raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+            return getattr(self._stream, name)(*args)
+        except OSError as exc:
+            raise StdoutError(exc) from None
+
+    def write(self, text: str):
+        return self._call("write", text)
+
+    def flush(self):
+        return self._call("flush")
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _stdout_failed(error: OSError, stream) -> int:
+    """One line and exit 5; a reader that went away (EPIPE, e.g. ``| head``) is no error: exit
+    quietly with 141, as a program killed by SIGPIPE does. Python flushes stdout again at exit:
+    point its descriptor at /dev/null so that no second error is printed."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+    if error.errno == errno.EPIPE:
+        return 128 + signal.SIGPIPE
+    _err(f"<stdout>: cannot write ({error.strerror or error})")
+    return EXIT_OUTPUT
+
+
+def _encoding(name: str) -> str:
+    """--encoding: auto or a text encoding Python knows, checked when the arguments are parsed."""
+    if name != "auto":
+        try:
+            b"-".decode(name)  # b"" is decoded without looking the codec up
+        except LookupError:  # unknown, or no text encoding (rot13, base64)
+            raise argparse.ArgumentTypeError(f"unknown text encoding {name!r}") from None
+        except UnicodeDecodeError:  # utf-16 wants two bytes: a known text encoding
+            pass
+    return name
+
+
+def _positive(kind, zero: bool = False):
+    """An argparse type: a number > 0 (>= 0 with ``zero``)."""
+    def parse(value: str):
+        try:
+            n = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+        if n < 0 or (n == 0 and not zero):
+            raise argparse.ArgumentTypeError(f"must be {'>= 0' if zero else '> 0'}, got {value}")
+        return n
+    return parse
+
+
+def _precision_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
+                        help="the encoder's weights: auto (default; $HEBNEWS_PRECISION if set, else "
+                        "bf16 on a CPU with AMX-BF16 or a GPU with bf16, fp16 on other GPUs, fp32 on "
+                        "other CPUs, where bf16 is slower), fp32, bf16 or fp16; int8 needs fp32")
+
+
+def load_annotator(args, **kw):
+    """The annotator the command's arguments ask for (``--model``, ``--device``, ``--precision``
+    and, where the command has them, ``--quantize`` and ``--backend``); a model or device that
+    cannot be used is a :class:`CommandError` (exit 3)."""
+    from ..annotator import Annotator
+    from ..model import ModelError
+
+    for opt in ("quantize", "backend"):
+        if getattr(args, opt, None) is not None:
+            kw.setdefault(opt, getattr(args, opt))
+    try:
+        return Annotator.load(args.model, device=args.device, precision=args.precision, **kw)
+    except ModelError as exc:
+        raise CommandError(EXIT_MODEL, str(exc)) from None

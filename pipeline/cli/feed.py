@@ -1,0 +1,63 @@
+"""hebnews feed: annotate what is new in RSS/Atom feeds (for cron)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..fetch import DEFAULT_MAX_BYTES
+from ..pages import DEFAULT_MAX_CHARS
+from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, _err, _positive, _precision_option, load_annotator
+
+
+def cmd_feed(args) -> int:
+    from ..feeds import LockHeld, run_feeds, stats_line
+
+    annotator = load_annotator(args)
+    try:
+        stats = run_feeds(annotator, args.sources, Path(args.output),
+                          Path(args.state) if args.state else None, timeout=args.timeout,
+                          retries=args.retries, fmt=args.format, fetch_pages=not args.no_pages,
+                          max_bytes=args.max_bytes, max_chars=args.max_chars)
+    except LockHeld as exc:
+        print(f"hebnews: {exc}; nothing done", file=sys.stderr)
+        return EXIT_OK
+    except OSError as exc:
+        _err(f"{args.output}: {exc.strerror or exc}")
+        return EXIT_OUTPUT
+    print(stats_line(stats))  # also with -q: the cron log's record of a run
+    if stats.stopped_by is not None:
+        _err(f"stopped by signal {stats.stopped_by} after {len(stats.written)} items; the next run goes on")
+        return 128 + stats.stopped_by
+    return EXIT_INPUT if stats.failed else EXIT_OK
+
+
+def add_parser(sub, common) -> None:
+    f = sub.add_parser("feed", parents=[common], help="annotate what is new in RSS/Atom feeds (for cron)",
+                       description="Fetch RSS/Atom feeds (conditional GET), extract each new item's "
+                       "article page (trafilatura; the feed's content when the page fails), annotate "
+                       "it and write OUT/<item hash>.json with feed and item metadata in meta. A SQLite "
+                       "state file remembers what was done: a second run writes nothing new; an edited "
+                       "item is annotated again. A lock keeps overlapping runs apart (the second exits "
+                       "at once). Prints one JSON line of counts. Exit 1 when a feed or item failed "
+                       "(the others were done).")
+    f.add_argument("sources", nargs="+", metavar="URL_OR_FILE",
+                   help="feed URLs, local feed files, or .txt files listing them one per line")
+    f.add_argument("-o", "--output", required=True, help="output folder")
+    f.add_argument("--state", help="state file (default: OUT/.hebnews-feeds.sqlite)")
+    f.add_argument("--timeout", type=_positive(float), default=15.0,
+                   help="deadline in seconds for each download as a whole: connect, headers, body "
+                   "and redirects (15); a page that misses it has failed")
+    f.add_argument("--retries", type=_positive(int, zero=True), default=2,
+                   help="retries after a connection error, 5xx or 429 (2)")
+    f.add_argument("--max-bytes", type=_positive(int), default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=f"largest feed or page accepted, in bytes after decompression, enforced while "
+                   f"downloading ({DEFAULT_MAX_BYTES:,})")
+    f.add_argument("--max-chars", type=_positive(int), default=DEFAULT_MAX_CHARS, metavar="N",
+                   help=f"article text annotated per item; longer text is cut at a sentence boundary "
+                   f"and meta.truncated says where ({DEFAULT_MAX_CHARS:,})")
+    f.add_argument("--no-pages", action="store_true", help="annotate the feeds' own content only")
+    f.add_argument("--format", choices=("json", "html"), default="json")
+    f.add_argument("--device", default="auto")
+    f.add_argument("--model", help="model folder (default: models/hebnews-ner)")
+    _precision_option(f)
+    f.set_defaults(func=cmd_feed)
