@@ -22,17 +22,15 @@
 from __future__ import annotations
 
 import calendar
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from .feedstate import LockHeld, State, run_lock  # noqa: F401  (LockHeld, run_lock: part of this module's API)
 from .fetch import FetchError, Limits, capped_body, fetch, is_url
 from .pages import DEFAULT_MAX_CHARS, cap_text, check_not_garbage, decode_page, extract_article, html_to_text
 from .readers import InputError
@@ -44,10 +42,6 @@ PAGE_TRIES = 3  # runs in which a failed page is fetched (the first included)
 
 class FeedError(RuntimeError):
     """A feed that cannot be fetched or parsed (one line, names the feed)."""
-
-
-class LockHeld(RuntimeError):
-    """Another run holds the lock."""
 
 
 @dataclass
@@ -70,76 +64,6 @@ class FeedStats:
     @property
     def failed(self) -> bool:
         return bool(self.feeds_failed or self.items_failed or self.pages_failed)
-
-
-# ----------------------------------------------------------------------------- state
-
-class State:
-    """SQLite: feeds (conditional-GET validators) and items (what was annotated, by hash, and
-    whether the page failed: ``page_failures`` runs so far)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript("""
-            CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, etag TEXT, modified TEXT,
-                last_status TEXT, last_checked REAL);
-            CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, feed TEXT, link TEXT,
-                content_hash TEXT, output TEXT, processed_at REAL);
-        """)
-        cols = {row[1] for row in self.db.execute("PRAGMA table_info(items)")}
-        if "page_failures" not in cols:  # a state file of an earlier version
-            self.db.execute("ALTER TABLE items ADD COLUMN page_failures INTEGER NOT NULL DEFAULT 0")
-            self.db.commit()
-
-    def validators(self, url: str) -> tuple[str | None, str | None]:
-        row = self.db.execute("SELECT etag, modified FROM feeds WHERE url=?", (url,)).fetchone()
-        return (row[0], row[1]) if row else (None, None)
-
-    def save_feed(self, url: str, status: str, etag=None, modified=None, keep_validators=False):
-        if keep_validators:
-            etag, modified = self.validators(url)
-        self.db.execute("INSERT OR REPLACE INTO feeds VALUES (?,?,?,?,?)",
-                        (url, etag, modified, status, time.time()))
-        self.db.commit()
-
-    def item(self, key: str) -> tuple[str, int] | None:
-        """(content hash, page failures) of a known item."""
-        row = self.db.execute("SELECT content_hash, page_failures FROM items WHERE key=?", (key,)).fetchone()
-        return (row[0], row[1]) if row else None
-
-    def save_item(self, key: str, feed: str, link: str | None, content_hash: str, output: str,
-                  page_failures: int = 0):
-        self.db.execute("INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?)",
-                        (key, feed, link, content_hash, output, time.time(), page_failures))
-        self.db.commit()
-
-    def page_retried(self, key: str, failed: bool):
-        """A failed page fetched again without an article: one more failure, or (the page
-        came but has no article text) no more tries."""
-        sql = "page_failures + 1" if failed else "0"
-        self.db.execute(f"UPDATE items SET page_failures = {sql} WHERE key=?", (key,))
-        self.db.commit()
-
-    def close(self):
-        self.db.close()
-
-
-@contextlib.contextmanager
-def run_lock(path: Path):
-    """An exclusive, non-blocking lock: a second run (e.g. an overlapping cron job) gets LockHeld."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LockHeld(f"{path}: another hebnews feed run holds the lock") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
 # ----------------------------------------------------------------------------- feeds

@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from pipeline import model as model_mod
+from pipeline import precision as precision_mod
 from pipeline.document import validate
-from pipeline.model import (ModelError, TokenClassifier, bf16_probe, choose_precision, cpu_flags,
-                            resolve_precision)
+from pipeline.model import ModelError, TokenClassifier
+from pipeline.precision import bf16_probe, choose_precision, cpu_flags, resolve_precision
 from pipeline.normalize import normalize
 from pipeline.segment import segment
 
@@ -57,14 +58,14 @@ def test_cpu_flags_come_from_proc_cpuinfo_or_torch(monkeypatch, tmp_path):
     info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 amx_bf16 amx_tile\n\nprocessor\t: 1\n"
                     "flags\t\t: fpu\n")
     real_open = open
-    monkeypatch.setattr(model_mod, "open", lambda p, *a, **k: real_open(info if p == "/proc/cpuinfo" else p, *a, **k),
+    monkeypatch.setattr(precision_mod, "open", lambda p, *a, **k: real_open(info if p == "/proc/cpuinfo" else p, *a, **k),
                         raising=False)
     assert cpu_flags() == {"fpu", "sse2", "avx2", "amx_bf16", "amx_tile"}  # the first CPU's line
 
     def unreadable(*a, **k):
         raise OSError("no /proc here")
 
-    monkeypatch.setattr(model_mod, "open", unreadable, raising=False)
+    monkeypatch.setattr(precision_mod, "open", unreadable, raising=False)
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
     assert cpu_flags() == {"amx_bf16"}

@@ -177,25 +177,7 @@ def add_parser(sub, common) -> None:
     tn.add_argument("--output-dir", dest="output_dir")
     tn.add_argument("--epochs", type=int)
     tn.add_argument("--seed", type=int)
-    ta = tsub.add_parser("average", parents=[common], help="average epoch checkpoints of a NER run",
-                         description="Uniform weight average of the fp32 epoch states that a NER run kept "
-                         "(keep_epoch_states), written as a model folder and scored on NEMO dev.")
-    ta.add_argument("--run", required=True, help="the run's output folder (config, tokenizer)")
-    ta.add_argument("--states", required=True, help="the run's keep_epoch_states folder")
-    ta.add_argument("--epochs", required=True, help="comma-separated epochs, e.g. 5,6")
-    ta.add_argument("-o", "--output", required=True)
-    ta.add_argument("--data-dir", default="../shared/data")
-    ts = tsub.add_parser("soup", parents=[common], help="average NER models fine-tuned from one encoder",
-                         description="Model soup: the weight average of NER model folders fine-tuned from the "
-                         "same base encoder (same labels), written as a model folder and scored on NEMO dev; "
-                         "--greedy keeps an ingredient only when it does not lower dev F1.")
-    ts.add_argument("models", nargs="+", help="model folders (at least two)")
-    ts.add_argument("-o", "--output", required=True)
-    ts.add_argument("--greedy", action="store_true")
-    ts.add_argument("--weights", help="comma-separated weight per model (e.g. 4,1: a soup of four plus a fifth "
-                    "ingredient); default uniform")
-    ts.add_argument("--no-eval", action="store_true", help="do not score on NEMO dev")
-    ts.add_argument("--data-dir", default="../shared/data")
+    _add_model_steps(tsub, common)
     tf = tsub.add_parser("prefixes", parents=[common], help="build the clitic-prefix lexicon")
     tf.add_argument("--model", default="models/hebnews-ner")
     tf.add_argument("--data-dir", default="../shared/data")
@@ -221,3 +203,26 @@ def add_parser(sub, common) -> None:
                          "folds tag each fold through the whole pipeline); prints quote F1 and speaker "
                          "accuracy, writes nothing")
     t.set_defaults(func=cmd_train)
+
+
+def _add_model_steps(tsub, common) -> None:
+    """The steps that combine finished NER models (average, soup)."""
+    ta = tsub.add_parser("average", parents=[common], help="average epoch checkpoints of a NER run",
+                         description="Uniform weight average of the fp32 epoch states that a NER run kept "
+                         "(keep_epoch_states), written as a model folder and scored on NEMO dev.")
+    ta.add_argument("--run", required=True, help="the run's output folder (config, tokenizer)")
+    ta.add_argument("--states", required=True, help="the run's keep_epoch_states folder")
+    ta.add_argument("--epochs", required=True, help="comma-separated epochs, e.g. 5,6")
+    ta.add_argument("-o", "--output", required=True)
+    ta.add_argument("--data-dir", default="../shared/data")
+    ts = tsub.add_parser("soup", parents=[common], help="average NER models fine-tuned from one encoder",
+                         description="Model soup: the weight average of NER model folders fine-tuned from the "
+                         "same base encoder (same labels), written as a model folder and scored on NEMO dev; "
+                         "--greedy keeps an ingredient only when it does not lower dev F1.")
+    ts.add_argument("models", nargs="+", help="model folders (at least two)")
+    ts.add_argument("-o", "--output", required=True)
+    ts.add_argument("--greedy", action="store_true")
+    ts.add_argument("--weights", help="comma-separated weight per model (e.g. 4,1: a soup of four plus a fifth "
+                    "ingredient); default uniform")
+    ts.add_argument("--no-eval", action="store_true", help="do not score on NEMO dev")
+    ts.add_argument("--data-dir", default="../shared/data")
