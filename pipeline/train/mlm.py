@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..normalize import normalize
-from .corpora import raw_texts
+from ..corpora.raw import raw_texts
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,10 @@ import numpy as np
 
 from ..ner import biose_labels
 from ..normalize import normalize
-from .corpora import DataMissing, bmc_extra, char_gold_sentences, hebpipe_pos_sentences, iahlt_dev_sentences, nemo_token_single
+from ..corpora import DataMissing
+from ..corpora.bmes import bmc_extra, nemo_token_single
+from ..corpora.char_tokens import char_gold_sentences, iahlt_dev_sentences
+from ..corpora.hebpipe import hebpipe_pos_sentences
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +169,7 @@ def evaluate(model, tokenizer, sentences) -> dict:
 def extra_gold_specs(entries) -> list[dict]:
     """Check the ``extra_gold`` config entries before anything loads: each a path (string) or
     ``{path, fold: "i/k", repeat: N}``; the file must exist."""
-    from ..evaluate.spans import parse_fold
+    from ..corpora.ner_gold import parse_fold
 
     out = []
     for spec in entries or []:
@@ -407,8 +410,6 @@ def average_checkpoints(run_dir: Path, states_dir: Path, epochs: list[int], out_
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    from .corpora import DataMissing
-
     missing = [e for e in epochs if not (states_dir / f"epoch{e}.pt").is_file()]
     if missing:
         raise FileNotFoundError(f"no state for epoch(s) {missing} in {states_dir}")
@@ -446,8 +447,6 @@ def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, 
     four as its fifth ingredient (the result equals the uniform soup of all five)."""
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
-
-    from .corpora import DataMissing
 
     if len(models) < 2:
         raise ValueError("a soup needs at least two model folders")

