@@ -449,15 +449,13 @@ def cmd_train(args) -> int:
 
 
 def _train_config(args) -> dict:
-    """The YAML config with command-line overrides on top."""
-    import yaml
+    """The YAML config (through the files it extends), checked, with command-line overrides on top."""
+    from .train.config import MlmConfig, NerConfig, load, resolve
 
-    cfg = yaml.safe_load(Path(args.config).read_text()) if args.config else {}
-    for key in ("base_model", "output_dir", "epochs", "seed", "max_steps"):
-        val = getattr(args, key, None)
-        if val is not None:
-            cfg[key] = val
-    return cfg
+    schema = MlmConfig if args.train_cmd == "mlm" else NerConfig
+    overrides = {key: getattr(args, key) for key in ("base_model", "output_dir", "epochs", "seed", "max_steps")
+                 if getattr(args, key, None) is not None}
+    return load(args.config, schema, overrides) if args.config else resolve(schema, overrides, "command line")
 
 
 CHECK_TEXTS = [

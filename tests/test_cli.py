@@ -176,7 +176,9 @@ def test_train_smoke_with_document_context(tmp_path):
     and the annotator then reads each document as one stream."""
     import yaml
 
-    cfg = yaml.safe_load(Path("configs/train_ner_context.yaml").read_text())
+    from pipeline.train.config import NerConfig, load
+
+    cfg = load("configs/train_ner_context.yaml", NerConfig)
     cfg.update({"extra_gold": [], "keep_epoch_states": "", "threads": 1, "context_length": 64})
     (tmp_path / "ctx.yaml").write_text(yaml.safe_dump(cfg))
     out = tmp_path / "tiny"
@@ -228,13 +230,27 @@ def test_train_ner_rejects_bad_extra_gold_before_loading_anything(tmp_path):
         assert len(r.stderr.decode().strip().splitlines()) == 1 and not (tmp_path / "o").exists()
 
 
+def test_train_rejects_an_unknown_config_key_naming_it_and_the_file(tmp_path):
+    (tmp_path / "c.yaml").write_text("extends: %s\nepoch: 3\n" % (ROOT / "configs" / "train_ner.yaml"))
+    for step in ("ner", "mlm"):
+        r = run("train", step, "--config", str(tmp_path / "c.yaml"), "--output-dir", str(tmp_path / "o"))
+        err = r.stderr.decode().strip()
+        assert r.returncode == 2 and len(err.splitlines()) == 1, err
+        assert str(tmp_path / "c.yaml") in err or "train_ner.yaml" in err
+    assert "unknown key 'epoch' for NerConfig (did you mean 'epochs'?)" in run(
+        "train", "ner", "--config", str(tmp_path / "c.yaml")).stderr.decode()
+    assert not (tmp_path / "o").exists()
+
+
 @needs_model
 def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
     """The extra-data recipe on fixture files: IAHLT dev on the NER head, BMC and HebPipe POS
     through auxiliary heads; the saved folder is a plain NER model (no auxiliary weights)."""
     import yaml
 
-    cfg = yaml.safe_load(Path("configs/train_ner_extra.yaml").read_text())
+    from pipeline.train.config import NerConfig, load
+
+    cfg = load("configs/train_ner_extra.yaml", NerConfig)
     gold = tmp_path / "gold.jsonl"  # our character-span gold shape (data/ner/), two articles
     text = "מנכ\"ל Apple טים קוק ביקר בישראל."
     gold.write_text("".join(json.dumps({"id": f"heq:val:{a}:0", "text": text, "entities": [

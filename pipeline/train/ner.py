@@ -17,40 +17,9 @@ from ..corpora import DataMissing
 from ..corpora.bmes import bmc_extra, nemo_token_single
 from ..corpora.char_tokens import char_gold_sentences, iahlt_dev_sentences
 from ..corpora.hebpipe import hebpipe_pos_sentences
+from .config import NerConfig, resolve
 
 log = logging.getLogger(__name__)
-
-DEFAULTS = {
-    "base_model": "build/e5-he",  # output of `hebnews train prune`
-    "output_dir": "models/hebnews-ner",
-    "epochs": 5,
-    "learning_rate": 1e-4,
-    "embedding_learning_rate": 5e-5,
-    "classifier_learning_rate": None,  # the token-classification head's own rate (None: learning_rate)
-    "weight_decay": 0.01,
-    "warmup_ratio": 0.06,
-    "batch_size": 16,
-    "max_length": 256,
-    "seed": 13,
-    "eval_every": 0,  # steps; 0 = once per epoch
-    "log_every": 50,
-    "threads": 0,  # 0 = torch default
-    "device": "auto",  # auto (cuda when available), cpu, cuda, cuda:N; bf16 autocast on cuda
-    "freeze_embeddings": False,  # keep the word-embedding matrix fixed (embedding_learning_rate unused)
-    # extra training data (never a dev or test sentence of NEMO, never an IAHLT test file)
-    "extra_iahlt_dev": False,  # IAHLTwiki + IAHLTknesset dev Entity= gold, NEMO types, same head
-    # our own character-span gold (data/ner/*.jsonl) on the NER head: a list of
-    # {"path": FILE, "fold": "i/k" (optional: only the articles of fold i of k), "repeat": N}
-    "extra_gold": [],
-    "aux_bmc": False,  # BMC sentences not in NEMO, through a second (auxiliary) head: BMC labels
-    "aux_pos": 0,  # N > 0: N HebPipe sentences (IAHLT UD, not in NEMO) through an auxiliary UPOS head
-    "aux_weight": 1.0,  # loss weight of the auxiliary heads' batches
-    "keep_epoch_states": "",  # folder for an fp32 state dict per epoch (checkpoint averaging)
-    # document context: N > 0 trains on runs of consecutive sentences packed up to N sub-words
-    # (re-packed every epoch with run lengths drawn from N/2..N, so boundaries move), and the
-    # saved model reads documents as streams of N-sub-word windows (config hebnews_context_length)
-    "context_length": 0,
-}
 
 
 def set_seed(seed: int):
@@ -192,7 +161,7 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
 
     from ..model import resolve_device
 
-    cfg = {**DEFAULTS, **cfg}
+    cfg = resolve(NerConfig, cfg)
     extra_gold = extra_gold_specs(cfg["extra_gold"])
     if cfg["threads"]:
         torch.set_num_threads(int(cfg["threads"]))
