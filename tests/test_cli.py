@@ -161,7 +161,7 @@ def test_eval_ner_prints_json_last(data_dir):
 def test_train_smoke_on_fixture_data(tmp_path):
     """A tiny end-to-end training run: fixture NEMO files, one epoch, save, reload, eval."""
     out = tmp_path / "tiny"
-    r = run("train", "ner", "--config", "configs/train_ner.yaml", "--data-dir", str(FIXTURES / "data"),
+    r = run("train", "ner", "--config", "configs/train_ner_nemo.yaml", "--data-dir", str(FIXTURES / "data"),
             "--base-model", str(MODEL_DIR), "--output-dir", str(out), "--epochs", "1")
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out / "model.safetensors").exists() and (out / "hebnews_training.json").exists()
@@ -178,7 +178,7 @@ def test_train_smoke_with_document_context(tmp_path):
 
     from pipeline.train.config import NerConfig, load
 
-    cfg = load("configs/train_ner_context.yaml", NerConfig)
+    cfg = load("configs/train_ner_context.yaml", NerConfig)  # through train_ner_geektime.yaml, ...
     cfg.update({"extra_gold": [], "keep_epoch_states": "", "threads": 1, "context_length": 64})
     (tmp_path / "ctx.yaml").write_text(yaml.safe_dump(cfg))
     out = tmp_path / "tiny"
@@ -250,7 +250,7 @@ def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
 
     from pipeline.train.config import NerConfig, load
 
-    cfg = load("configs/train_ner_extra.yaml", NerConfig)
+    cfg = load("configs/train_ner_extra.yaml", NerConfig)  # through train_ner.yaml
     gold = tmp_path / "gold.jsonl"  # our character-span gold shape (data/ner/), two articles
     text = "מנכ\"ל Apple טים קוק ביקר בישראל."
     gold.write_text("".join(json.dumps({"id": f"heq:val:{a}:0", "text": text, "entities": [

@@ -29,14 +29,16 @@ class ConfigError(ValueError):
 
 @dataclass
 class NerConfig:
-    """``hebnews train ner``: fine-tuning on NEMO (:func:`pipeline.train.ner.train`)."""
+    """``hebnews train ner``: fine-tuning on NEMO (:func:`pipeline.train.ner.train`). The
+    defaults are the recipe of the shipped model's ingredients (``configs/train_ner.yaml``,
+    ``models/hebnews-ner/hebnews_training.json``), apart from ``threads`` (a machine setting)."""
     base_model: str = "build/e5-he"  # output of `hebnews train prune`
     output_dir: str = "models/hebnews-ner"
-    epochs: int = 5
+    epochs: int = 8
     learning_rate: float = 1e-4
     embedding_learning_rate: float = 5e-5
     # the token-classification head's own rate (None: learning_rate)
-    classifier_learning_rate: float | None = None
+    classifier_learning_rate: float | None = 1e-3
     weight_decay: float = 0.01
     warmup_ratio: float = 0.06
     batch_size: int = 16
@@ -48,11 +50,11 @@ class NerConfig:
     device: str = "auto"  # auto (cuda when available), cpu, cuda, cuda:N; bf16 autocast on cuda
     freeze_embeddings: bool = False  # keep the word-embedding matrix fixed (embedding_learning_rate unused)
     # extra training data (never a dev or test sentence of NEMO, never an IAHLT test file)
-    extra_iahlt_dev: bool = False  # IAHLTwiki + IAHLTknesset dev Entity= gold, NEMO types, same head
+    extra_iahlt_dev: bool = True  # IAHLTwiki + IAHLTknesset dev Entity= gold, NEMO types, same head
     # our own character-span gold (data/ner/*.jsonl) on the NER head: a list of
     # {"path": FILE, "fold": "i/k" (optional: only the articles of fold i of k), "repeat": N}
     extra_gold: list = field(default_factory=list)
-    aux_bmc: bool = False  # BMC sentences not in NEMO, through a second (auxiliary) head: BMC labels
+    aux_bmc: bool = True  # BMC sentences not in NEMO, through a second (auxiliary) head: BMC labels
     aux_pos: int = 0  # N > 0: N HebPipe sentences (IAHLT UD, not in NEMO) through an auxiliary UPOS head
     aux_weight: float = 1.0  # loss weight of the auxiliary heads' batches
     keep_epoch_states: str = ""  # folder for an fp32 state dict per epoch (checkpoint averaging)
