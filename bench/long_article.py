@@ -29,7 +29,7 @@ def main():
 
     from pipeline import Annotator
     from pipeline.document import validate
-    from pipeline.train.corpora import htb_documents
+    from pipeline.corpora.htb import htb_documents
 
     docs = [d.text for d in htb_documents(args.data_dir)]
     parts, n = [], 0

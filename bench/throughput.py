@@ -37,7 +37,7 @@ SEED = ROOT / "seeds" / "alaska_summit_2025-08-15.he.txt"
 
 def load_texts(data_dir: str, limit: int | None) -> list[tuple[str, str]]:
     sys.path.insert(0, str(ROOT))
-    from pipeline.train.corpora import htb_documents
+    from pipeline.corpora.htb import htb_documents
 
     docs = [(d.doc_id.replace(":", "_"), d.text) for d in htb_documents(data_dir)]
     if limit:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-NEMO_TYPES = ("PER", "ORG", "GPE", "LOC", "FAC", "EVE", "WOA", "ANG", "DUC")
+from .lang.he import NEMO_TYPES
 
 
 def biose_labels(types=NEMO_TYPES) -> list[str]:

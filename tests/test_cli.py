@@ -161,7 +161,7 @@ def test_eval_ner_prints_json_last(data_dir):
 def test_train_smoke_on_fixture_data(tmp_path):
     """A tiny end-to-end training run: fixture NEMO files, one epoch, save, reload, eval."""
     out = tmp_path / "tiny"
-    r = run("train", "ner", "--config", "configs/train_ner.yaml", "--data-dir", str(FIXTURES / "data"),
+    r = run("train", "ner", "--config", "configs/train_ner_nemo.yaml", "--data-dir", str(FIXTURES / "data"),
             "--base-model", str(MODEL_DIR), "--output-dir", str(out), "--epochs", "1")
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out / "model.safetensors").exists() and (out / "hebnews_training.json").exists()
@@ -176,7 +176,9 @@ def test_train_smoke_with_document_context(tmp_path):
     and the annotator then reads each document as one stream."""
     import yaml
 
-    cfg = yaml.safe_load(Path("configs/train_ner_context.yaml").read_text())
+    from pipeline.train.config import NerConfig, load
+
+    cfg = load("configs/train_ner_context.yaml", NerConfig)  # through train_ner_geektime.yaml, ...
     cfg.update({"extra_gold": [], "keep_epoch_states": "", "threads": 1, "context_length": 64})
     (tmp_path / "ctx.yaml").write_text(yaml.safe_dump(cfg))
     out = tmp_path / "tiny"
@@ -228,13 +230,27 @@ def test_train_ner_rejects_bad_extra_gold_before_loading_anything(tmp_path):
         assert len(r.stderr.decode().strip().splitlines()) == 1 and not (tmp_path / "o").exists()
 
 
+def test_train_rejects_an_unknown_config_key_naming_it_and_the_file(tmp_path):
+    (tmp_path / "c.yaml").write_text("extends: %s\nepoch: 3\n" % (ROOT / "configs" / "train_ner.yaml"))
+    for step in ("ner", "mlm"):
+        r = run("train", step, "--config", str(tmp_path / "c.yaml"), "--output-dir", str(tmp_path / "o"))
+        err = r.stderr.decode().strip()
+        assert r.returncode == 2 and len(err.splitlines()) == 1, err
+        assert str(tmp_path / "c.yaml") in err or "train_ner.yaml" in err
+    assert "unknown key 'epoch' for NerConfig (did you mean 'epochs'?)" in run(
+        "train", "ner", "--config", str(tmp_path / "c.yaml")).stderr.decode()
+    assert not (tmp_path / "o").exists()
+
+
 @needs_model
 def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
     """The extra-data recipe on fixture files: IAHLT dev on the NER head, BMC and HebPipe POS
     through auxiliary heads; the saved folder is a plain NER model (no auxiliary weights)."""
     import yaml
 
-    cfg = yaml.safe_load(Path("configs/train_ner_extra.yaml").read_text())
+    from pipeline.train.config import NerConfig, load
+
+    cfg = load("configs/train_ner_extra.yaml", NerConfig)  # through train_ner.yaml
     gold = tmp_path / "gold.jsonl"  # our character-span gold shape (data/ner/), two articles
     text = "מנכ\"ל Apple טים קוק ביקר בישראל."
     gold.write_text("".join(json.dumps({"id": f"heq:val:{a}:0", "text": text, "entities": [

@@ -107,7 +107,7 @@ def test_training_rows_without_datasets_match_datasets(monkeypatch):
     pytest.importorskip("datasets")
     from transformers import AutoTokenizer
 
-    from pipeline.train.corpora import nemo_token_single
+    from pipeline.corpora.bmes import nemo_token_single
     from pipeline.train.ner import build_dataset
     if not (MODEL_DIR / "tokenizer.json").exists():
         pytest.skip("no trained model")

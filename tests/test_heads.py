@@ -4,7 +4,7 @@ import json
 import pytest
 
 from pipeline.heads import FILE_NAME, HeadLexicon, build, save
-from pipeline.train.corpora import Sentence
+from pipeline.corpora.base import Sentence
 
 from .conftest import MODEL_DIR
 

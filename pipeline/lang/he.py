@@ -125,3 +125,7 @@ SPEAKER_FOLD = {GERESH: "'", GERSHAYIM: '"', "“": '"', "”": '"', "„": '"',
 # what may stand between a paragraph break and a quote that opens the paragraph
 PARAGRAPH_OPENING = " \t\"'״“”„«»"
 NAME_HYPHENS = ("-", MAQAF, "–")  # a name runs on over these (רושין-רימיני)
+
+# the entity types of NEMO (and of our model): people, organisations, geo-political entities,
+# locations, facilities, events, works of art, languages, products
+NEMO_TYPES = ("PER", "ORG", "GPE", "LOC", "FAC", "EVE", "WOA", "ANG", "DUC")

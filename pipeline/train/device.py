@@ -233,7 +233,9 @@ def run(bundle_dir: Path, config: dict, out: Path, work: Path) -> dict:
     greedy soup when there are several, the result exported to ``out``."""
     from . import mlm as mlm_mod
     from . import ner as ner_mod
+    from .config import check_device_recipe
 
+    check_device_recipe(config, "device recipe")  # a wrong key fails here, not after the masked LM
     t0 = time.time()
     bundle_dir, out, work = Path(bundle_dir), Path(out), Path(work)
     out.mkdir(parents=True, exist_ok=True)
@@ -329,10 +331,10 @@ def _bundle_cmd(args) -> int:
 
 
 def _run_cmd(args) -> int:
-    import yaml
+    from .config import load_device_recipe
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    config = yaml.safe_load(Path(args.config).read_text())
+    config = load_device_recipe(args.config)
     summary = run(Path(args.bundle), config, Path(args.out), Path(args.work))
     print(json.dumps(summary["stages"][-1]))
     return 0
@@ -345,7 +347,7 @@ def main(argv=None) -> int:
     import argparse
     import os
 
-    from .corpora import DEFAULT_DATA_DIR
+    from ..corpora import DEFAULT_DATA_DIR
 
     ap = argparse.ArgumentParser(prog="python3 -m pipeline.train.device")
     sub = ap.add_subparsers(dest="cmd", required=True)

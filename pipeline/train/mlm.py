@@ -18,31 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from ..normalize import normalize
-from .corpora import raw_texts
+from ..corpora.raw import raw_texts
+from .config import MlmConfig, resolve
 
 log = logging.getLogger(__name__)
-
-DEFAULTS = {
-    "base_model": "build/e5-he",
-    "output_dir": "build/e5-he-mlm",
-    "seq_len": 128,
-    "batch_size": 32,
-    "learning_rate": 1e-4,
-    "head_learning_rate": 5e-4,
-    "warmup_steps": 100,
-    "max_steps": 600,
-    # steps that train the fresh MLM head alone (encoder frozen) before the encoder moves: a
-    # random head's first gradients would otherwise be pushed into the pretrained encoder
-    "head_only_steps": 0,
-    "freeze_embeddings": False,  # keep the word-embedding matrix (tied to the decoder) fixed
-    "device": "auto",  # auto (cuda when available), cpu, cuda, cuda:N; bf16 autocast on cuda
-    "max_minutes": 0,  # stop early after this many minutes (0 = no limit); the schedule is by steps
-    "mask_prob": 0.15,
-    "seed": 13,
-    "log_every": 20,
-    "save_every": 100,
-    "threads": 0,
-}
 
 
 def pack(tokenizer, texts, seq_len: int) -> np.ndarray:
@@ -77,7 +56,7 @@ def train(cfg: dict, data_dir) -> dict:
     import torch
     from transformers import AutoTokenizer, BertForMaskedLM
 
-    cfg = {**DEFAULTS, **cfg}
+    cfg = resolve(MlmConfig, cfg)
     if cfg["threads"]:
         torch.set_num_threads(int(cfg["threads"]))
     random.seed(cfg["seed"])

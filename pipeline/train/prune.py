@@ -63,7 +63,7 @@ def prune(model_dir: str | Path, out_dir: str | Path, data_dir: str | Path, n_as
     from transformers import AutoModel, AutoTokenizer
 
     from .convert import build_tokenizer, wrap_fast_tokenizer
-    from .corpora import raw_texts
+    from ..corpora.raw import raw_texts
 
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     tok = AutoTokenizer.from_pretrained(model_dir)

