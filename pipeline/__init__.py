@@ -1,5 +1,5 @@
 """hebnews: Hebrew news annotation (entities, quotations) with exact character offsets."""
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["Annotator", "Document", "to_spacy", "__version__"]
 

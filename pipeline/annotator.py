@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from . import __version__
+from .version import __version__
 from .document import Document
 from .heads import HeadLexicon
 from .model import ModelError, TokenClassifier

@@ -23,7 +23,7 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from . import __version__
+from .version import __version__
 
 USER_AGENT = f"hebnews/{__version__} (+feed annotation)"
 SCHEMES = ("http", "https")

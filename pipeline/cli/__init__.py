@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 
-from .. import __version__
+from ..version import __version__
 from . import annotate, documents, evaluate, feed, train
 from .common import (EXIT_DATA, EXIT_INPUT, EXIT_MODEL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, CommandError,
                      StdoutError, _err, _GuardedStdout, _stdout_failed)
