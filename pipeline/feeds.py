@@ -33,8 +33,9 @@ from typing import Iterator
 from .feedstate import LockHeld, State, run_lock  # noqa: F401  (LockHeld, run_lock: part of this module's API)
 from .fetch import FetchError, Limits, capped_body, fetch, is_url
 from .pages import DEFAULT_MAX_CHARS, cap_text, check_not_garbage, decode_page, extract_article, html_to_text
+from .io.runtime import StopFlag
 from .readers import InputError
-from .writers import atomic_write_text, render
+from .writers import atomic_write_text, remove_stale_temps, render
 
 log = logging.getLogger(__name__)
 PAGE_TRIES = 3  # runs in which a failed page is fetched (the first included)
@@ -304,9 +305,7 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
               timeout: float = 15.0, retries: int = 2, fmt: str = "json",
               fetch_pages: bool = True, max_bytes: int | None = None,
               max_chars: int = DEFAULT_MAX_CHARS) -> FeedStats:
-    from .batch import _StopFlag
     from .model import Interrupted
-    from .writers import remove_stale_temps
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -314,10 +313,10 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
     limits = Limits(timeout=timeout, retries=retries, max_bytes=max_bytes or Limits.max_bytes)
     stats = FeedStats()
     suffix = {"json": ".json", "html": ".html"}[fmt]
-    with run_lock(state_path.with_name(state_path.name + ".lock")), _StopFlag() as flag:
+    with run_lock(state_path.with_name(state_path.name + ".lock")), StopFlag() as stop:
         remove_stale_temps(out_dir)  # the lock is ours: temp files here are from a killed run
         state = State(state_path)
-        run = FeedRun(state, stats, limits, fetch_pages, max_chars, lambda: flag.signum is not None)
+        run = FeedRun(state, stats, limits, fetch_pages, max_chars, stop)
         try:
             todo = _read_feeds(run, sources)
             for doc in annotator.annotate_stream(run.records(todo), stop=run.stop):
@@ -334,7 +333,7 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
             pass  # the items in progress are not in the state: the next run does them
         finally:
             state.close()
-        stats.stopped_by = flag.signum
+        stats.stopped_by = stop.signum
     return stats
 
 

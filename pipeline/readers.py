@@ -12,6 +12,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 from .document import surrogate_problem
 
@@ -22,6 +23,9 @@ NAMES = {"utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be", "cp1255": "windows-
 _HEB = re.compile("[\u05d0-\u05ea]")
 _LETTER = re.compile(r"[^\W\d_]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+Opener = Callable[[str], BinaryIO]  # a path as the user gave it -> its bytes, opened
 
 
 class InputError(ValueError):
@@ -115,13 +119,17 @@ def decode(data: bytes, name: str, encoding: str = "auto") -> Decoded:
                      f"convert it to UTF-8 or pass --encoding")
 
 
-def read_input(path: str, encoding: str = "auto") -> Decoded:
-    """A path, or ``-`` for stdin."""
-    if path == "-":
+def read_input(path: str, encoding: str = "auto", opener: Opener | None = None) -> Decoded:
+    """A path, or ``-`` for stdin; ``opener`` opens ``path`` when given (errors still name
+    ``path``)."""
+    if path == "-" and opener is None:
         return decode(sys.stdin.buffer.read(), "<stdin>", encoding)
-    p = Path(path)
     try:
-        data = p.read_bytes()
+        if opener is None:
+            data = Path(path).read_bytes()
+        else:
+            with opener(path) as f:
+                data = f.read()
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory") from None
     except FileNotFoundError:
@@ -175,9 +183,10 @@ def html_document_text(html: str, name: str) -> tuple[str, dict]:
     return text, {"input_format": "html"}
 
 
-def read_document(path: str, encoding: str = "auto", input_format: str = "auto") -> tuple[str, dict]:
+def read_document(path: str, encoding: str = "auto", input_format: str = "auto",
+                  opener: Opener | None = None) -> tuple[str, dict]:
     """Text to annotate and the ``meta`` that says where it came from (HTML is extracted)."""
-    dec = read_input(path, encoding)
+    dec = read_input(path, encoding, opener)
     name = "<stdin>" if path == "-" else path
     if input_format == "html" or (input_format == "auto" and looks_like_html(dec.text)):
         text, extra = html_document_text(dec.text, name)

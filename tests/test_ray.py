@@ -1,5 +1,9 @@
-"""--engine ray on a local Ray instance with 2 workers gives the single-process output."""
+"""--engine ray gives what a local run gives: the same documents, whole (text, meta, sentences,
+tokens, entities, clusters, quotes), and the same errors, for a mixed folder of text files, an
+HTML page and a JSONL archive with extra fields, read through the same I/O layer."""
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -10,40 +14,76 @@ from pipeline.document import validate
 from .conftest import FIXTURES, MODEL_DIR, ROOT, SEED
 
 pytest.importorskip("ray", reason="Ray is an optional extra (pip install '.[ray]')")
+pytestmark = pytest.mark.skipif(not (MODEL_DIR / "config.json").exists(), reason="no trained model")
 
 
-@pytest.mark.skipif(not (MODEL_DIR / "config.json").exists(), reason="no trained model")
-def test_ray_engine_matches_single_process(tmp_path, annotator):
-    src = tmp_path / "txt"
-    src.mkdir()
-    texts = {"seed": SEED.read_text(encoding="utf-8"),
-             "article": (FIXTURES / "article.he.txt").read_text(encoding="utf-8"),
-             "short": "פוטין נחת באלסקה."}
-    for k, v in texts.items():
-        (src / f"{k}.txt").write_text(v, encoding="utf-8")
+def _mixed_folder(root):
+    src = root / "in"
+    (src / "sub").mkdir(parents=True)
+    article = (FIXTURES / "article.he.txt").read_text(encoding="utf-8")
+    (src / "seed.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    (src / "sub" / "article.txt").write_text(article, encoding="utf-8")
+    (src / "short.txt").write_text("פוטין נחת באלסקה.", encoding="utf-8")
+    shutil.copy(FIXTURES / "bad_inputs" / "cp1255.txt", src / "legacy.txt")
+    shutil.copy(FIXTURES / "bad_inputs" / "html_page.html", src / "page.html")
     (src / "bad.txt").write_bytes(b"\x00\x01\x02binary")
-    records = [{"id": f"r{i}", "text": t} for i, t in enumerate(["טראמפ חזר לוושינגטון.", texts["article"]])]
-    jsonl = tmp_path / "archive.jsonl"
-    jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    out = tmp_path / "out"
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "annotate", str(src), str(jsonl),
-                        "--engine", "ray", "--ray-workers", "2", "--format", "jsonl", "-o", str(out),
-                        "--device", "cpu"], cwd=ROOT, capture_output=True, timeout=600)
-    assert r.returncode == 1, r.stderr[-3000:]  # bad.txt
-    assert b"binary data" in r.stderr
-    shards = [p for p in sorted(out.glob("*.jsonl")) if p.name != "errors.jsonl"]
-    docs = [json.loads(line) for p in shards for line in p.read_text(encoding="utf-8").splitlines()]
-    assert len(docs) == 5
-    by_id = {d["meta"]["id"]: d for d in docs}
-    expected = dict(texts) | {rec["id"]: rec["text"] for rec in records}
-    assert set(by_id) == set(expected)
-    for key, text in expected.items():
-        got = by_id[key]
-        validate(got)
-        single = annotator.annotate(text).to_dict()
-        assert got["text"] == text
-        assert got["tokens"] == single["tokens"] and got["sentences"] == single["sentences"]
-        assert [(e["start"], e["end"], e["label"]) for e in got["entities"]] == \
-            [(e["start"], e["end"], e["label"]) for e in single["entities"]]
-    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [e["input"] for e in errors] == ["bad"]
+    records = [{"id": "r1", "text": "טראמפ חזר לוושינגטון.", "url": "https://example.co.il/1",
+                "tags": ["politics", "usa"], "extra": {"rank": 3, "ok": True}},
+               {"text": article[:400], "title": "no id"},
+               {"id": "r1", "text": "שוב אותו מזהה."},
+               {"id": 7, "text": "נתניהו אמר: \"נמשיך\"."}]
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    lines.insert(2, "{not json")
+    (src / "archive.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return src
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The mixed folder annotated twice, by relative path from its parent: a local
+    ``--format jsonl -o all.jsonl`` run and a Ray run (one Ray session for the module)."""
+    root = tmp_path_factory.mktemp("ray")
+    _mixed_folder(root)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    common = [sys.executable, "-m", "pipeline.cli", "annotate", "in", "--pattern", "*", "--format", "jsonl",
+              "--device", "cpu", "--model", str(MODEL_DIR)]
+    local = subprocess.run(common + ["-o", "all.jsonl"], cwd=root, env=env, capture_output=True, timeout=600)
+    ray = subprocess.run(common + ["-o", "out", "--engine", "ray", "--ray-workers", "2"], cwd=root, env=env,
+                         capture_output=True, timeout=900)
+    return root, local, ray
+
+
+def _docs(paths):
+    return {d["meta"]["id"]: d for p in paths for d in map(json.loads, p.read_text(encoding="utf-8").splitlines())}
+
+
+def _errors(path):
+    return [(e["input"], e["error"]) for e in map(json.loads, path.read_text(encoding="utf-8").splitlines())]
+
+
+def test_ray_documents_equal_local_documents(runs):
+    root, local, ray = runs
+    assert local.returncode == 1, local.stderr[-3000:]
+    assert ray.returncode == 1, ray.stderr[-3000:]
+    want = _docs([root / "all.jsonl"])
+    got = _docs(p for p in sorted((root / "out").glob("*.jsonl")) if p.name != "errors.jsonl")
+    assert set(want) == {"seed", "sub/article", "short", "legacy", "page", "r1", "in/archive.jsonl:2", "7"}
+    assert set(got) == set(want)
+    for key, doc in want.items():
+        validate(got[key])
+        assert got[key] == doc, key  # whole documents: text, meta, spans, clusters, quotes
+    assert want["page"]["meta"]["input_format"] == "html" and want["legacy"]["meta"]["encoding"] == "windows-1255"
+    assert want["r1"]["meta"] == {"id": "r1", "url": "https://example.co.il/1", "tags": ["politics", "usa"],
+                                  "extra": {"rank": 3, "ok": True}, "source": "in/archive.jsonl"}
+    assert want["seed"]["meta"]["source"] == "in/seed.txt"
+
+
+def test_ray_errors_equal_local_errors(runs):
+    root, local, ray = runs
+    errors = _errors(root / "all.errors.jsonl")
+    assert [e[0] for e in errors] == ["in/archive.jsonl:3", "in/archive.jsonl:4", "in/bad.txt"]
+    assert "duplicate id 'r1' (first at in/archive.jsonl:1)" in errors[1][1]
+    assert _errors(root / "out" / "errors.jsonl") == errors
+    for _, msg in errors:
+        assert msg.encode() in ray.stderr
+    assert json.loads(ray.stdout.decode().splitlines()[-1]) == {"written": 8, "failed": 3}

@@ -1,44 +1,15 @@
 """hebnews annotate: files, folders, globs, stdin and JSONL archives -> annotated documents."""
 from __future__ import annotations
 
-import glob
 import json
-import sys
 from pathlib import Path
 
+from ..io.sources import expand_inputs, is_archive
 from .common import (EXIT_INPUT, EXIT_MODEL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, _encoding, _err,
                      _precision_option, load_annotator, log)
 
 
 FILE_SUFFIXES = (".json", ".jsonl", ".html", ".conll", ".txt")  # an -o named so is no folder
-
-
-def expand_inputs(inputs: list[str], pattern: str) -> list[tuple[str, str]]:
-    """(path, output name without suffix) for each input file; '-' is stdin."""
-    out: list[tuple[str, str]] = []
-    for item in inputs:
-        if item == "-":
-            out.append(("-", "stdin"))
-            continue
-        p = Path(item)
-        if p.is_dir():
-            files = sorted(f for f in p.rglob(pattern) if f.is_file()
-                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
-            out += [(str(f), str(f.relative_to(p).with_suffix(""))) for f in files]
-        elif p.exists() or not glob.has_magic(item):
-            out.append((item, p.stem))  # a missing plain path is reported when it is read
-        else:
-            matches = sorted(glob.glob(item, recursive=True))
-            if not matches:
-                out.append((item, p.stem))
-            out += [(m, Path(m).stem) for m in matches if Path(m).is_file()]
-    seen: dict[str, int] = {}
-    named = []
-    for path, name in out:  # two inputs with the same stem must not overwrite each other
-        k = seen.get(name, 0)
-        seen[name] = k + 1
-        named.append((path, name if k == 0 else f"{name}-{k + 1}"))
-    return named
 
 
 def _folder_problem(output: str, hint: str = "") -> str | None:
@@ -57,7 +28,7 @@ def _folder_problem(output: str, hint: str = "") -> str | None:
 
 def _annotate_usage(args, inputs: list[tuple[str, str]]) -> str | None:
     """Why these inputs and -o/--format do not go together, or None."""
-    has_jsonl = any(p.endswith(".jsonl") for p, _ in inputs)
+    has_jsonl = any(is_archive(p) for p, _ in inputs)
     if has_jsonl and not _to_jsonl_file(args):
         return "JSONL archive input needs JSONL output: --format jsonl -o FILE.jsonl"
     if not _many_inputs(args, inputs) or _to_jsonl_file(args):
@@ -68,7 +39,7 @@ def _annotate_usage(args, inputs: list[tuple[str, str]]) -> str | None:
 
 
 def _many_inputs(args, inputs: list[tuple[str, str]]) -> bool:
-    return (len(inputs) > 1 or any(p.endswith(".jsonl") for p, _ in inputs)
+    return (len(inputs) > 1 or any(is_archive(p) for p, _ in inputs)
             or any(Path(i).is_dir() for i in args.inputs))
 
 
@@ -118,29 +89,20 @@ def _annotate_many(args, annotator, inputs: list[tuple[str, str]]) -> int:
 
 
 def _annotate_one(args, annotator, inputs: list[tuple[str, str]]) -> int:
-    from ..readers import InputError, read_document
-    from ..writers import atomic_write_text, render
+    from ..io.sinks import write_one
+    from ..io.sources import read_records
 
     failed = 0
 
-    def readable():
+    def report(where: str, msg: str):
         nonlocal failed
-        for path, name in inputs:
-            try:
-                text, meta = read_document(path, args.encoding, args.input_format)
-            except InputError as exc:
-                _err(str(exc))
-                failed += 1
-                continue
-            yield text, meta
+        _err(msg)
+        failed += 1
 
+    records = read_records(inputs, report, args.encoding, args.input_format, ids=False)
     try:
-        for doc in annotator.annotate_stream(readable()):
-            text = render(doc, args.format)
-            if args.output:
-                atomic_write_text(args.output, text)
-            else:
-                sys.stdout.write(text)
+        for doc in annotator.annotate_stream((rec.text, rec.meta) for rec in records):
+            write_one(doc, args.format, args.output)
             log.info("annotated %s: %d sentences, %d tokens, %d entities", doc.meta.get("source"),
                      len(doc.sentences), len(doc.tokens), len(doc.entities))
     except OSError as exc:
@@ -161,17 +123,7 @@ def _annotate_ray(args) -> int:
     except ImportError:
         _err("--engine ray needs Ray Data: pip install 'hebnews[ray]'")
         return EXIT_USAGE
-    inputs = [p for item in args.inputs for p in
-              ([item] if item.endswith((".jsonl", ".json")) else [x for x, _ in expand_inputs([item], args.pattern)])]
-    def present(p):  # remote URIs (s3://, gs://) are Ray's to read
-        return "://" in p or Path(p).is_file()
-
-    missing = [p for p in inputs if not present(p)]
-    for p in missing:
-        _err(f"{p}: no such file")
-    inputs = [p for p in inputs if present(p)]
-    if not inputs:
-        return EXIT_INPUT
+    inputs = expand_inputs(args.inputs, args.pattern)
     from ..model import ModelError, resolve_device
 
     try:
@@ -180,12 +132,11 @@ def _annotate_ray(args) -> int:
         _err(str(exc))
         return EXIT_MODEL
     res = annotate_with_ray(inputs, args.output, args.model, device=device, address=args.ray_address,
-                            workers=args.ray_workers, batch_sentences=args.batch_sentences)
-    for e in res["errors"]:
-        _err(e)
+                            workers=args.ray_workers, batch_sentences=args.batch_sentences,
+                            encoding=args.encoding, input_format=args.input_format, on_error=_err)
     if not args.quiet:
-        print(json.dumps({"written": res["written"], "failed": res["failed"] + len(missing)}))
-    return EXIT_INPUT if res["failed"] or missing else EXIT_OK
+        print(json.dumps({"written": res.written, "failed": res.failed}))
+    return EXIT_INPUT if res.failed else EXIT_OK
 
 
 def add_parser(sub, common) -> None:

@@ -1,14 +1,17 @@
 """The same annotation on Ray Data, for archives that one machine cannot do in time.
 
-    hebnews annotate archive.jsonl -o out/ --engine ray [--ray-address auto|ray://head:10001]
+    hebnews annotate archive.jsonl docs/ -o out/ --engine ray [--ray-address auto|ray://head:10001]
         [--ray-workers N]
 
-Inputs: JSONL files (``{"id", "text", ...}`` per line, read with ``ray.data.read_json``) and/or
-text files (read with ``ray.data.read_binary_files`` and decoded by our readers on the
-workers). Each worker is a stateful actor that loads the model once and annotates batches of
-documents (sentences of a batch share encoder calls, as in a single process); the documents are
-written as JSONL shards under OUT/ (``ray.data`` file datasink: one file per block, written
-by the workers), and inputs that cannot be read are written to OUT/errors.jsonl by the driver.
+Inputs are read by the same code as a local run (:mod:`pipeline.io.sources`), on the workers:
+text and HTML files (decoded, HTML extracted), JSONL archives (every field but ``text`` in
+``meta``, a line without an id gets ``PATH:LINE``); paths stay as given in ``meta.source`` and
+are opened from the driver's working folder; s3://, gs://, ... files are read through pyarrow.
+The driver then walks the records' keys in input order, as a local run does, so that a second
+record with an id already seen, and every unreadable input, is reported in the same words and
+order; inputs that fail go to stderr and OUT/errors.jsonl. Each worker is a stateful actor that
+loads the model once and annotates batches of documents; the documents are written as JSONL
+shards under OUT/ (``ray.data`` file datasink: one file per block, written by the workers).
 Locally, Ray starts in-process (``ray.init()``); ``--ray-address`` joins an existing cluster,
 where OUT must be a path every node can write (shared file system, or s3://... via pyarrow).
 """
@@ -18,12 +21,66 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Callable, Iterator
+
+from ..io.runtime import ErrorLog, RunResult
+from ..io.sinks import jsonl_line
+from ..io.sources import Record, input_records, located, unique
 
 log = logging.getLogger(__name__)
+_READ_ROWS = 256  # records per block that a read task hands on
+
+
+class _Rows:
+    """The rows one read task hands on: records and errors of an input, numbered in order."""
+    COLS = ("idx", "n", "key", "text", "meta", "where", "error")
+
+    def __init__(self, idx: int):
+        self.idx, self.n, self.rows = idx, 0, []
+
+    def add(self, key: str, text: str, meta: str, where: str, error: str) -> None:
+        self.rows.append((self.idx, self.n, key, text, meta, where, error))
+        self.n += 1
+
+    def take(self) -> dict:
+        block = {c: [r[i] for r in self.rows] for i, c in enumerate(self.COLS)}
+        self.rows = []
+        return block
+
+
+def read_input_rows(batch: dict, base: str, encoding: str, input_format: str) -> Iterator[dict]:
+    """Ray Data batch UDF: inputs ``(idx, path, name)`` -> their records and errors, in order
+    (``n``), as columns; ``meta`` travels as JSON."""
+    for idx, path, name in zip(batch["idx"], batch["path"], batch["name"]):
+        out = _Rows(int(idx))
+        recs = input_records(str(path), str(name), lambda where, msg: out.add("", "", "", where, msg),
+                             encoding, input_format, opener=located(base))
+        for rec in recs:
+            out.add(rec.key, rec.text, json.dumps(rec.meta), rec.where, "")
+            if len(out.rows) >= _READ_ROWS:
+                yield out.take()
+        if out.rows:
+            yield out.take()
+
+
+def _in_order(index: list[dict], report) -> Iterator[Record]:
+    """The read rows' keys in input order (errors reported on the way), as records to check."""
+    for row in sorted(index, key=lambda r: (r["idx"], r["n"])):
+        if row["error"]:
+            report(row["where"], row["error"])
+        else:
+            yield Record(row["key"], "", {"row": (row["idx"], row["n"])}, row["where"])
+
+
+def checked_rows(read, report) -> set[tuple[int, int]]:
+    """(idx, n) of the records a local run would annotate: unreadable inputs and second records
+    of an id are reported, in the order and words of a local run."""
+    index = read.select_columns(["idx", "n", "key", "where", "error"]).take_all()
+    return {rec.meta["row"] for rec in unique(_in_order(index, report), report)}
 
 
 class AnnotateBatch:
-    """Ray Data stateful UDF: one model per worker, a batch of rows in, documents out."""
+    """Ray Data stateful UDF: one model per worker, a batch of records in, JSONL lines out."""
 
     def __init__(self, model_dir: str | None, device: str, batch_sentences: int, threads: int):
         import torch
@@ -34,36 +91,13 @@ class AnnotateBatch:
         self.annotator = Annotator.load(model_dir, device=device, batch_sentences=batch_sentences)
 
     def __call__(self, batch: dict) -> dict:
-        from ..readers import InputError, decode, source_meta
-
-        ids, lines, errors = [], [], []
-        records = []
-        n = len(batch["id"])
-        for i in range(n):
-            rid = str(batch["id"][i])
-            if "bytes" in batch:  # a text file
-                try:
-                    dec = decode(bytes(batch["bytes"][i]), str(batch["path"][i]))
-                except InputError as exc:
-                    ids.append(rid)
-                    lines.append("")
-                    errors.append(str(exc))
-                    continue
-                records.append((rid, dec.text, source_meta(str(batch["path"][i]), dec.encoding, id=rid)))
-            else:  # a JSONL record
-                text = batch["text"][i]
-                if not isinstance(text, str):
-                    ids.append(rid)
-                    lines.append("")
-                    errors.append(f"record {rid}: no text field")
-                    continue
-                records.append((rid, text, {"source": str(batch["source"][i]), "id": rid}))
-        docs = self.annotator.annotate_stream((t, m) for _, t, m in records)
-        for (rid, _, _), doc in zip(records, docs):
-            ids.append(rid)
-            lines.append(doc.to_json(indent=None))
-            errors.append("")
-        return {"id": ids, "line": lines, "error": errors}
+        records = [(str(t), json.loads(str(m))) for t, m in zip(batch["text"], batch["meta"])]
+        lines, errors = [], []
+        for doc, where in zip(self.annotator.annotate_stream(iter(records)), batch["where"]):
+            line, problem = jsonl_line(doc, str(where))
+            lines.append(line[:-1] if line else "")
+            errors.append(problem or "")
+        return {"line": lines, "where": [str(w) for w in batch["where"]], "error": errors}
 
 
 def _line_datasink(path: str):
@@ -82,24 +116,6 @@ def _line_datasink(path: str):
     return JsonLinesDatasink(path)
 
 
-def _normalise_jsonl(batch: dict) -> dict:
-    """JSONL records -> id, text, source columns (a missing id becomes a hash of the text)."""
-    import hashlib
-
-    n = len(next(iter(batch.values())))
-    ids = batch.get("id")
-    texts = batch.get("text")
-
-    def rid(i):
-        if ids is not None and ids[i] is not None and str(ids[i]) != "nan":
-            return str(ids[i])
-        return "sha1:" + hashlib.sha1(str(texts[i] if texts is not None else i).encode()).hexdigest()[:16]
-
-    return {"id": [rid(i) for i in range(n)],
-            "text": [texts[i] if texts is not None else None for i in range(n)],
-            "source": [str(batch["path"][i]) if "path" in batch else "" for i in range(n)]}
-
-
 def _where(ds, ok: bool):
     try:
         from ray.data.expressions import col
@@ -109,22 +125,9 @@ def _where(ds, ok: bool):
         return ds.filter(lambda r: (r["error"] == "") == ok)
 
 
-def annotate_with_ray(inputs: list[str], out_dir: str, model_dir: str | None = None,
-                      device: str = "cpu", address: str | None = None, workers: int = 2,
-                      batch_rows: int = 32, batch_sentences: int = 2048) -> dict:
-    """Run the annotation on Ray; returns counts. ``inputs``: JSONL files and text files."""
+def _start(address: str | None, workers: int) -> None:
     import ray
 
-    from ..annotator import default_model_dir
-
-    model_dir = str(Path(model_dir or default_model_dir()).resolve())
-    threads = max(1, (os.cpu_count() or 1) // workers) if address is None else 0
-    threads = threads or max(1, os.cpu_count() or 1)
-    def where(p):  # local paths absolute (workers may start elsewhere), URIs as they are
-        return p if "://" in p else str(Path(p).resolve())
-
-    jsonl = [where(p) for p in inputs if p.endswith((".jsonl", ".json"))]
-    texts = [where(p) for p in inputs if not p.endswith((".jsonl", ".json"))]
     if not ray.is_initialized():
         kw = {}
         if address is None:
@@ -137,42 +140,56 @@ def annotate_with_ray(inputs: list[str], out_dir: str, model_dir: str | None = N
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)
-    parts = []
-    if jsonl:
-        ds = ray.data.read_json(jsonl, lines=True, include_paths=True)
-        parts.append(ds.map_batches(_normalise_jsonl, batch_format="numpy"))
-    if texts:
-        ds = ray.data.read_binary_files(texts, include_paths=True)
-        parts.append(ds.map_batches(
-            lambda b: {"id": [Path(p).stem for p in b["path"]], "bytes": list(b["bytes"]),
-                       "path": list(b["path"])}, batch_format="numpy"))
-    if not parts:
-        raise ValueError("no inputs")
-    results = []
-    for ds in parts:
-        annotated = ds.map_batches(
-            AnnotateBatch, fn_constructor_kwargs={"model_dir": model_dir, "device": device,
-                                                  "batch_sentences": batch_sentences,
-                                                  "threads": threads},
-            batch_size=batch_rows, batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=workers),
-            num_gpus=1 if device.startswith("cuda") else 0).materialize()
-        results.append(annotated)
+
+
+def _read(inputs: list[tuple[str, str]], encoding: str, input_format: str, report):
+    """The records to annotate, read on the workers and checked on the driver."""
+    import ray
+
+    items = [{"idx": i, "path": p, "name": n} for i, (p, n) in enumerate(inputs)]
+    read = ray.data.from_items(items, override_num_blocks=max(1, len(items))).map_batches(
+        read_input_rows, batch_size=1, batch_format="numpy",
+        fn_kwargs={"base": os.getcwd(), "encoding": encoding, "input_format": input_format},
+    ).materialize()
+    keep = checked_rows(read, report) if read.count() else set()
+    if not keep:
+        return None
+    return read.filter(lambda r: r["error"] == "" and (r["idx"], r["n"]) in keep)
+
+
+def annotate_with_ray(inputs: list[tuple[str, str]], out_dir: str, model_dir: str | None = None,
+                      device: str = "cpu", address: str | None = None, workers: int = 2,
+                      batch_rows: int = 32, batch_sentences: int = 2048, encoding: str = "auto",
+                      input_format: str = "auto",
+                      on_error: Callable[[str], None] | None = None) -> RunResult:
+    """Annotate ``(path, name)`` inputs (as :func:`pipeline.io.sources.expand_inputs` gives
+    them) on Ray into JSONL shards under ``out_dir``; the documents and errors of a local
+    ``--format jsonl`` run."""
+    import ray
+
+    from ..annotator import default_model_dir
+
+    model_dir = str(Path(model_dir or default_model_dir()).resolve())
+    threads = max(1, (os.cpu_count() or 1) // workers) if address is None else 0
+    threads = threads or max(1, os.cpu_count() or 1)
     remote_out = "://" in str(out_dir)
     out = Path(out_dir)
     if not remote_out:
         out.mkdir(parents=True, exist_ok=True)
-    written = failed = 0
-    errors = []
-    for annotated in results:
-        ok = _where(annotated, ok=True)
-        written += ok.count()
-        ok.write_datasink(_line_datasink(str(out_dir) if remote_out else str(out.resolve())))
-        bad = _where(annotated, ok=False).take_all()
-        failed += len(bad)
-        errors += [{"input": r["id"], "error": r["error"]} for r in bad]
-    if errors and not remote_out:
-        with open(out / "errors.jsonl", "a", encoding="utf-8") as f:
-            for e in errors:
-                f.write(json.dumps(e, ensure_ascii=False) + "\n")
-    return {"written": written, "failed": failed, "errors": [e["error"] for e in errors]}
+    result = RunResult()
+    report = ErrorLog(result, Path(os.devnull) if remote_out else out / "errors.jsonl", on_error)
+    _start(address, workers)
+    todo = _read(inputs, encoding, input_format, report)
+    if todo is None:
+        return result
+    annotated = todo.map_batches(
+        AnnotateBatch, fn_constructor_kwargs={"model_dir": model_dir, "device": device,
+                                              "batch_sentences": batch_sentences, "threads": threads},
+        batch_size=batch_rows, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=workers),
+        num_gpus=1 if device.startswith("cuda") else 0).materialize()
+    ok = _where(annotated, ok=True)
+    result.written = ok.count()
+    ok.write_datasink(_line_datasink(str(out_dir) if remote_out else str(out.resolve())))
+    for row in _where(annotated, ok=False).take_all():
+        report(row["where"], row["error"])
+    return result

@@ -1,0 +1,176 @@
+"""Documents -> outputs, with the atomic and resume rules.
+
+* :class:`FolderSink`: ``DIR/<name><suffix>`` per document (json, jsonl, html, conll), each
+  written atomically; a finished output is skipped on a rerun (:func:`output_is_complete`);
+  ``DIR/index.html`` for html; bad inputs in ``DIR/errors.jsonl``.
+* :class:`JsonlSink`: one JSONL file, written as ``FINAL.partial`` and renamed when the run is
+  complete (a rerun resumes from its complete lines, by id); a FIFO or a character device is
+  written in place. Bad inputs in ``STEM.errors.jsonl`` (:func:`jsonl_errors_path`).
+* :func:`write_one`: a single document to ``-o FILE`` (atomically) or to stdout.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from ..document import SCHEMA_ID
+from ..writers import SUFFIX, atomic_write_text, open_stream, output_target, remove_stale_temps, render
+from .runtime import OutputError, RunResult
+
+
+def output_is_complete(path: Path, fmt: str) -> bool:
+    """A finished output: it exists and (for JSON) parses as one of our documents."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    if fmt != "json":
+        return True  # html/conll/jsonl outputs are only ever renamed into place whole
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("schema") == SCHEMA_ID and "text" in data
+
+
+def write_output(target: Path, text: str, written: int) -> None:
+    """atomic_write_text, or OutputError: nothing more can be written (disk full, a folder gone
+    read-only, a socket in the way)."""
+    try:
+        atomic_write_text(target, text)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc}); "
+                          f"{written} documents were written before it") from None
+
+
+class FolderSink:
+    """``out_dir/<name><suffix>`` per document, for the inputs named ``names``."""
+
+    def __init__(self, out_dir: Path, fmt: str, names: list[str]):
+        self.out_dir, self.fmt, self.suffix = Path(out_dir), fmt, SUFFIX[fmt]
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from None
+        if not os.access(self.out_dir, os.W_OK):
+            raise OutputError(f"{out_dir}: output folder is not writable")
+        # temp files of this batch's outputs left by a killed run (not other processes' files)
+        remove_stale_temps(self.out_dir, {name + self.suffix for name in names})
+        self.errors_path = self.out_dir / "errors.jsonl"
+
+    def is_done(self, name: str) -> bool:
+        return output_is_complete(self.out_dir / (name + self.suffix), self.fmt)
+
+    def write(self, name: str, doc, result: RunResult) -> None:
+        write_output(self.out_dir / (name + self.suffix), render(doc, self.fmt), result.written)
+        result.written += 1
+        result.rows.append({"href": name + self.suffix, "source": doc.meta.get("source"),
+                            "sentences": len(doc.sentences), "entities": len(doc.entities),
+                            "quotes": len(doc.quotes)})
+
+    def close(self, result: RunResult) -> None:
+        """The index page of an html run."""
+        if self.fmt == "html" and result.rows:
+            from ..html import render_index
+
+            write_output(self.out_dir / "index.html", render_index(result.rows), result.written)
+
+
+# ----------------------------------------------------------------------------- one JSONL file
+
+def done_ids(path: Path) -> set[str]:
+    """Ids of the complete lines of a JSONL output; a torn last line is cut off."""
+    done: set[str] = set()
+    if not path.exists():
+        return done
+    good = 0
+    with open(path, "rb") as f:
+        for raw in f:
+            if not raw.endswith(b"\n"):
+                break
+            try:
+                done.add(str(json.loads(raw)["meta"]["id"]))
+            except (ValueError, KeyError, TypeError, RecursionError):
+                break
+            good += len(raw)
+    with open(path, "r+b") as f:
+        f.truncate(good)
+    return done
+
+
+def jsonl_errors_path(out_path: Path) -> Path:
+    """Where the bad inputs of a JSONL run are listed: ``all.errors.jsonl`` for ``all.jsonl``."""
+    return out_path.with_name(out_path.stem + ".errors.jsonl")
+
+
+def jsonl_line(doc, where: str) -> tuple[str | None, str | None]:
+    """(the document as one JSONL line, None) or (None, the error naming ``where``): a meta
+    value JSON cannot hold, or text that is no UTF-8."""
+    try:
+        line = doc.to_json(indent=None) + "\n"
+        line.encode("utf-8")
+    except (ValueError, RecursionError) as exc:
+        return None, f"{where}: cannot be written as JSON ({exc})"
+    return line, None
+
+
+@dataclass
+class JsonlSink:
+    """The open output of a JSONL run. A regular file (or a new path; a symlink is followed, not
+    replaced) is written as ``FINAL.partial`` and renamed when the run completes, so a rerun
+    resumes from its complete lines; a stream (FIFO, character device) is written in place,
+    with no resume."""
+    file: TextIO
+    final: Path | None = None  # None: a stream
+    done: set[str] = field(default_factory=set)
+
+    @property
+    def partial(self) -> Path | None:
+        return None if self.final is None else self.final.with_name(self.final.name + ".partial")
+
+    @classmethod
+    def open(cls, out_path: Path, resume: bool) -> "JsonlSink":
+        how, target = output_target(out_path)
+        if how == "stream":
+            return cls(open_stream(target))
+        partial = target.with_name(target.name + ".partial")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if resume and target.exists() and not partial.exists():
+            partial.write_bytes(target.read_bytes())  # add to a finished file: start from it
+        elif not resume:
+            partial.unlink(missing_ok=True)
+        done = done_ids(partial) if resume else set()
+        return cls(open(partial, "a", encoding="utf-8"), target, done)
+
+    def write(self, doc, where: str, result: RunResult, report) -> None:
+        line, problem = jsonl_line(doc, where)
+        if problem:
+            report(where, problem)
+            return
+        self.file.write(line)
+        self.file.flush()
+        result.written += 1
+
+    def sync(self) -> None:
+        """Everything written reaches the disk (a FIFO or a device has nothing to fsync)."""
+        self.file.flush()
+        if self.final is not None:
+            os.fsync(self.file.fileno())
+
+    def commit(self) -> None:
+        """The run is complete: ``.partial`` takes the output's name."""
+        if self.final is not None:
+            os.replace(self.partial, self.final)
+
+
+# ----------------------------------------------------------------------------- one document
+
+def write_one(doc, fmt: str, output: str | None) -> None:
+    """A document to ``output`` (atomically; a stream in place) or, without one, to stdout."""
+    text = render(doc, fmt)
+    if output:
+        atomic_write_text(output, text)
+    else:
+        sys.stdout.write(text)
