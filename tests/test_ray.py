@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from pipeline.version import __version__
+
 from pipeline.document import validate
 
 from .conftest import FIXTURES, MODEL_DIR, ROOT, SEED
@@ -74,7 +76,8 @@ def test_ray_documents_equal_local_documents(runs):
         assert got[key] == doc, key  # whole documents: text, meta, spans, clusters, quotes
     assert want["page"]["meta"]["input_format"] == "html" and want["legacy"]["meta"]["encoding"] == "windows-1255"
     assert want["r1"]["meta"] == {"id": "r1", "url": "https://example.co.il/1", "tags": ["politics", "usa"],
-                                  "extra": {"rank": 3, "ok": True}, "source": "in/archive.jsonl"}
+                                  "extra": {"rank": 3, "ok": True}, "source": "in/archive.jsonl",
+                                  "model": "hebnews-ner", "version": __version__, "precision": "fp32"}
     assert want["seed"]["meta"]["source"] == "in/seed.txt"
 
 
