@@ -1,25 +1,22 @@
 """The bad-input corpus (tests/fixtures/bad_inputs, expectations in expected.json), in one batch
 run through the CLI: readable inputs give valid documents, the rest one clear line each."""
 import json
-import subprocess
-import sys
 
 import pytest
 
 from pipeline.document import validate
 
-from .conftest import FIXTURES, MODEL_DIR, ROOT, assert_offsets
+from .conftest import FIXTURES, MODEL_DIR, assert_offsets
 
 CORPUS = FIXTURES / "bad_inputs"
 CASES = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.skipif(not (MODEL_DIR / "config.json").exists(), reason="no trained model")
-def test_bad_input_corpus(tmp_path):
+def test_bad_input_corpus(tmp_path, cli):
     out = tmp_path / "out"
     files = [str(CORPUS / name) for name in CASES]
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "annotate", *files, "-o", str(out)],
-                       cwd=ROOT, capture_output=True, timeout=600)
+    r = cli("annotate", *files, "-o", str(out))
     errors = [ln for ln in r.stderr.decode().splitlines() if ln.startswith("hebnews: error: ")]
     assert r.returncode == 1
     for name, case in CASES.items():

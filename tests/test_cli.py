@@ -15,15 +15,18 @@ from .conftest import FIXTURES, MODEL_DIR, ROOT, SEED, assert_offsets
 
 
 def run(*args, stdin=None, timeout=300):
+    """A real ``python -m pipeline.cli`` process: only where one is the point (a fresh
+    interpreter, signals, resource limits); everything else goes through the ``cli`` fixture."""
     return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, input=stdin,
                           capture_output=True, timeout=timeout)
 
 
-def test_help_is_complete_and_cheap():
-    out = run("--help")
+def test_help_is_complete_and_cheap(cli):
+    out = run("--help")  # the module runs as a program
     assert out.returncode == 0 and b"annotate" in out.stdout and b"exit codes" in out.stdout
     for cmd in (["annotate"], ["eval", "ner"], ["train", "ner"], ["validate"]):
-        assert run(*cmd, "--help").returncode == 0
+        r = cli(*cmd, "--help")
+        assert r.returncode == 0 and r.stdout.startswith(b"usage: ") and r.stderr == b"", cmd
     # --help must not import torch
     code = "import sys; from pipeline.cli import main; sys.argv=['hebnews','--help']\n" \
            "try: main()\nexcept SystemExit: pass\nassert 'torch' not in sys.modules"
@@ -45,21 +48,21 @@ needs_model = pytest.mark.skipif(not (MODEL_DIR / "config.json").exists(), reaso
 
 
 @needs_model
-def test_annotate_file_to_file_and_stdout(tmp_path):
+def test_annotate_file_to_file_and_stdout(tmp_path, cli):
     out = tmp_path / "out.json"
-    r = run("annotate", str(SEED), "-o", str(out))
+    r = cli("annotate", str(SEED), "-o", str(out))
     assert r.returncode == 0, r.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     validate(data)
     assert_offsets(data)
     assert data["text"] == SEED.read_text(encoding="utf-8")
-    r = run("annotate", "-", stdin="פוטין נחת באלסקה.".encode())
+    r = cli("annotate", "-", stdin="פוטין נחת באלסקה.".encode())
     assert r.returncode == 0
     assert json.loads(r.stdout)["text"] == "פוטין נחת באלסקה."
 
 
 @needs_model
-def test_batch_with_bad_inputs_writes_the_good_ones(tmp_path):
+def test_batch_with_bad_inputs_writes_the_good_ones(tmp_path, cli):
     src = tmp_path / "in"
     src.mkdir()
     (src / "good.txt").write_text((FIXTURES / "article.he.txt").read_text(encoding="utf-8"), encoding="utf-8")
@@ -69,7 +72,7 @@ def test_batch_with_bad_inputs_writes_the_good_ones(tmp_path):
     (src / "empty.txt").write_bytes(b"")
     (src / "binary.txt").write_bytes(bytes(range(256)) * 4)
     out = tmp_path / "out"
-    r = run("annotate", str(src), "-o", str(out))
+    r = cli("annotate", str(src), "-o", str(out))
     assert r.returncode == 1
     err = r.stderr.decode()
     lines = [ln for ln in err.splitlines() if ln.startswith("hebnews: error:")]
@@ -87,70 +90,70 @@ def test_batch_with_bad_inputs_writes_the_good_ones(tmp_path):
     assert sorted(Path(e["input"]).name for e in errors) == ["binary.txt", "empty.txt", "latin1.txt"]
     # a second run skips what is done (resume is the default) and reports the bad ones again
     before = (out / "good.json").stat().st_mtime_ns
-    r = run("annotate", str(src), "-o", str(out))
+    r = cli("annotate", str(src), "-o", str(out))
     assert r.returncode == 1 and (out / "good.json").stat().st_mtime_ns == before
 
 
 @needs_model
-def test_jsonl_output_for_many_inputs(tmp_path):
+def test_jsonl_output_for_many_inputs(tmp_path, cli):
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text("פוטין נחת באלסקה.", encoding="utf-8")
     b.write_text("טראמפ חזר לוושינגטון.", encoding="utf-8")
     out = tmp_path / "all.jsonl"
-    r = run("annotate", str(a), str(b), "--format", "jsonl", "-o", str(out))
+    r = cli("annotate", str(a), str(b), "--format", "jsonl", "-o", str(out))
     assert r.returncode == 0, r.stderr
     docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [d["meta"]["source"] for d in docs] == [str(a), str(b)]
 
 
-def test_usage_and_model_errors(tmp_path):
-    r = run("annotate", str(SEED), str(SEED))
+def test_usage_and_model_errors(tmp_path, cli):
+    r = cli("annotate", str(SEED), str(SEED))
     assert r.returncode == 2 and b"need -o DIR" in r.stderr
-    r = run("annotate", str(SEED), "--model", str(tmp_path / "missing"))
+    r = cli("annotate", str(SEED), "--model", str(tmp_path / "missing"))
     assert r.returncode == 3 and b"model folder not found" in r.stderr
     assert len(r.stderr.decode().strip().splitlines()) == 1
-    r = run("annotate", str(SEED), "--device", "tpu")
+    r = cli("annotate", str(SEED), "--device", "tpu")
     assert r.returncode == 3 and b"unknown device" in r.stderr
     import torch
 
     if not torch.cuda.is_available():
-        r = run("annotate", str(SEED), "--device", "cuda")
+        r = cli("annotate", str(SEED), "--device", "cuda")
         assert r.returncode == 3 and b"CUDA is not available" in r.stderr
 
 
-def test_missing_input_file_is_reported(tmp_path):
+def test_missing_input_file_is_reported(tmp_path, cli):
     if not (MODEL_DIR / "config.json").exists():
         pytest.skip("no trained model")
-    r = run("annotate", str(tmp_path / "nope.txt"))
+    r = cli("annotate", str(tmp_path / "nope.txt"))
     assert r.returncode == 1 and b"nope.txt: no such file" in r.stderr
 
 
-def test_validate_command(tmp_path):
+def test_validate_command(tmp_path, cli):
     good = {"schema": "hebnews.document/1", "text": "שלום", "meta": {}, "sentences": [{"start": 0, "end": 4}],
             "tokens": [{"start": 0, "end": 4, "text": "שלום", "sentence": 0}], "entities": [], "quotes": []}
     (tmp_path / "good.json").write_text(json.dumps(good), encoding="utf-8")
     good["tokens"][0]["end"] = 3
     (tmp_path / "bad.json").write_text(json.dumps(good), encoding="utf-8")
-    r = run("validate", str(tmp_path / "good.json"), str(tmp_path / "bad.json"))
+    r = cli("validate", str(tmp_path / "good.json"), str(tmp_path / "bad.json"))
     assert r.returncode == 1 and b"good.json: ok" in r.stdout and b"bad.json" in r.stderr
 
 
-def test_eval_without_data_is_a_clear_error(tmp_path):
-    r = run("eval", "ner", "--data-dir", str(tmp_path))
+def test_eval_without_data_is_a_clear_error(tmp_path, cli):
+    r = cli("eval", "ner", "--data-dir", str(tmp_path))
     assert r.returncode == 4 and b"corpus file not found" in r.stderr
 
 
-def test_eval_running_is_checked_before_anything_loads(tmp_path):
-    r = run("eval", "ner", "--level", "char", "--running", "0", "--data-dir", str(tmp_path))
+def test_eval_running_is_checked_before_anything_loads(tmp_path, cli):
+    r = cli("eval", "ner", "--level", "char", "--running", "0", "--data-dir", str(tmp_path))
     assert r.returncode == 2 and b"--running must be at least 1" in r.stderr
-    r = run("eval", "ner", "--running", "10", "--data-dir", str(tmp_path))  # token level
+    r = cli("eval", "ner", "--running", "10", "--data-dir", str(tmp_path))  # token level
     assert r.returncode == 2 and b"--running applies to character-span scoring" in r.stderr
     assert len(r.stderr.decode().strip().splitlines()) == 1
 
 
 @needs_model
-def test_eval_ner_prints_json_last(data_dir):
-    r = run("eval", "ner", "--split", "dev", "--data-dir", str(data_dir), timeout=600)
+def test_eval_ner_prints_json_last(data_dir, cli):
+    r = cli("eval", "ner", "--split", "dev", "--data-dir", str(data_dir))
     assert r.returncode == 0, r.stderr
     last = json.loads(r.stdout.decode().strip().splitlines()[-1])
     assert {"precision", "recall", "f1", "per_label"} <= set(last)
@@ -158,20 +161,20 @@ def test_eval_ner_prints_json_last(data_dir):
 
 
 @needs_model
-def test_train_smoke_on_fixture_data(tmp_path):
+def test_train_smoke_on_fixture_data(tmp_path, cli, tiny_bert):
     """A tiny end-to-end training run: fixture NEMO files, one epoch, save, reload, eval."""
     out = tmp_path / "tiny"
-    r = run("train", "ner", "--config", "configs/train_ner_nemo.yaml", "--data-dir", str(FIXTURES / "data"),
-            "--base-model", str(MODEL_DIR), "--output-dir", str(out), "--epochs", "1")
+    r = cli("train", "ner", "--config", "configs/train_ner_nemo.yaml", "--data-dir", str(FIXTURES / "data"),
+            "--base-model", str(tiny_bert), "--output-dir", str(out), "--epochs", "1")
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out / "model.safetensors").exists() and (out / "hebnews_training.json").exists()
-    r = run("eval", "ner", "--split", "test", "--data-dir", str(FIXTURES / "data"), "--model", str(out))
+    r = cli("eval", "ner", "--split", "test", "--data-dir", str(FIXTURES / "data"), "--model", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
     assert "f1" in json.loads(r.stdout.decode().strip().splitlines()[-1])
 
 
 @needs_model
-def test_train_smoke_with_document_context(tmp_path):
+def test_train_smoke_with_document_context(tmp_path, cli, tiny_bert):
     """context_length: runs of consecutive sentences; the saved folder says so in config.json
     and the annotator then reads each document as one stream."""
     import yaml
@@ -182,51 +185,52 @@ def test_train_smoke_with_document_context(tmp_path):
     cfg.update({"extra_gold": [], "keep_epoch_states": "", "threads": 1, "context_length": 64})
     (tmp_path / "ctx.yaml").write_text(yaml.safe_dump(cfg))
     out = tmp_path / "tiny"
-    r = run("train", "ner", "-v", "--config", str(tmp_path / "ctx.yaml"), "--data-dir", str(FIXTURES / "data"),
-            "--base-model", str(MODEL_DIR), "--output-dir", str(out), "--epochs", "1")
+    r = cli("train", "ner", "-v", "--config", str(tmp_path / "ctx.yaml"), "--data-dir", str(FIXTURES / "data"),
+            "--base-model", str(tiny_bert), "--output-dir", str(out), "--epochs", "1")
     assert r.returncode == 0, r.stderr[-2000:]
     assert "document context: sentences packed into runs of up to 64 sub-words" in r.stderr.decode()
     assert json.loads((out / "config.json").read_text())["hebnews_context_length"] == 64
     from pipeline.model import TokenClassifier
 
     assert TokenClassifier.load(out, device="cpu").context_length == 64
-    r = run("annotate", "-", "--model", str(out), stdin="דונלד טראמפ נפגש עם פוטין. טראמפ אמר שהפגישה טובה.".encode())
+    r = cli("annotate", "-", "--model", str(out), stdin="דונלד טראמפ נפגש עם פוטין. טראמפ אמר שהפגישה טובה.".encode())
     assert r.returncode == 0, r.stderr[-2000:]
     doc = json.loads(r.stdout)
     assert len(doc["sentences"]) == 2 and doc["meta"]["model"] == "tiny"
     cfg["context_length"] = 8
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(cfg))
-    r = run("train", "ner", "--config", str(tmp_path / "bad.yaml"), "--data-dir", str(FIXTURES / "data"),
-            "--base-model", str(MODEL_DIR), "--output-dir", str(tmp_path / "bad"), "--epochs", "1")
-    assert r.returncode != 0 and b"context_length 8 must be between 16 and 512" in r.stderr
+    r = cli("train", "ner", "--config", str(tmp_path / "bad.yaml"), "--data-dir", str(FIXTURES / "data"),
+            "--base-model", str(tiny_bert), "--output-dir", str(tmp_path / "bad"), "--epochs", "1")
+    assert r.returncode == 2 and b"context_length 8 must be between 16 and 512" in r.stderr
 
 
 @needs_model
-def test_train_heads_writes_the_lexicon_into_the_model_folder(tmp_path):
+def test_train_heads_writes_the_lexicon_into_the_model_folder(tmp_path, cli):
     model = tmp_path / "model"
     model.mkdir()
     for f in MODEL_DIR.iterdir():  # the shipped folder, linked: the command must write only its file
         if f.name != "hebnews_heads.json":
             (model / f.name).symlink_to(f.resolve())
-    r = run("train", "heads", "--model", str(model), "--data-dir", str(FIXTURES / "data"), "--min-inside", "1")
+    r = cli("train", "heads", "--model", str(model), "--data-dir", str(FIXTURES / "data"), "--min-inside", "1")
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads(r.stdout.decode().strip().splitlines()[-1])
     assert {"heads", "dev_f1_without", "dev_f1_with"} <= set(res) and res["heads"] > 0
     assert json.loads((model / "hebnews_heads.json").read_text(encoding="utf-8"))["min_inside"] == 1
-    r = run("train", "heads", "--model", str(model), "--data-dir", str(tmp_path / "none"))
+    r = cli("train", "heads", "--model", str(model), "--data-dir", str(tmp_path / "none"))
     assert r.returncode == 4 and len(r.stderr.decode().strip().splitlines()) == 1
 
 
-def test_train_ner_rejects_bad_extra_gold_before_loading_anything(tmp_path):
+def test_train_ner_rejects_bad_extra_gold_before_loading_anything(tmp_path, cli):
     import yaml
 
-    for extra, msg in (([{"path": "data/ner/geektime_val.jsonl", "folds": "0/2"}], b"take path, fold and repeat"),
-                       ([{"path": "data/ner/geektime_val.jsonl", "fold": "2/2"}], b"fold must be"),
-                       ([{"path": "data/ner/geektime_val.jsonl", "repeat": 0}], b"repeat must be a positive"),
-                       ([str(tmp_path / "none.jsonl")], b"extra_gold file not found")):
+    for extra, code, msg in (
+            ([{"path": "data/ner/geektime_val.jsonl", "folds": "0/2"}], 2, b"take path, fold and repeat"),
+            ([{"path": "data/ner/geektime_val.jsonl", "fold": "2/2"}], 2, b"fold must be"),
+            ([{"path": "data/ner/geektime_val.jsonl", "repeat": 0}], 2, b"repeat must be a positive"),
+            ([str(tmp_path / "none.jsonl")], 4, b"extra_gold file not found")):  # a bad config: 2; missing data: 4
         (tmp_path / "c.yaml").write_text(yaml.safe_dump({"base_model": str(tmp_path / "no-model"), "extra_gold": extra}))
-        r = run("train", "ner", "--config", str(tmp_path / "c.yaml"), "--output-dir", str(tmp_path / "o"))
-        assert r.returncode in (2, 4) and msg in r.stderr, r.stderr[-500:]
+        r = cli("train", "ner", "--config", str(tmp_path / "c.yaml"), "--output-dir", str(tmp_path / "o"))
+        assert r.returncode == code and msg in r.stderr, r.stderr[-500:]
         assert len(r.stderr.decode().strip().splitlines()) == 1 and not (tmp_path / "o").exists()
 
 
@@ -243,7 +247,7 @@ def test_train_rejects_an_unknown_config_key_naming_it_and_the_file(tmp_path):
 
 
 @needs_model
-def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
+def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path, cli, tiny_bert):
     """The extra-data recipe on fixture files: IAHLT dev on the NER head, BMC and HebPipe POS
     through auxiliary heads; the saved folder is a plain NER model (no auxiliary weights)."""
     import yaml
@@ -260,8 +264,8 @@ def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
                 "extra_gold": [{"path": str(gold), "fold": "1/2", "repeat": 3}]})
     (tmp_path / "extra.yaml").write_text(yaml.safe_dump(cfg))
     out = tmp_path / "tiny"
-    r = run("train", "ner", "-v", "--config", str(tmp_path / "extra.yaml"), "--data-dir", str(FIXTURES / "data"),
-            "--base-model", str(MODEL_DIR), "--output-dir", str(out), "--epochs", "1")
+    r = cli("train", "ner", "-v", "--config", str(tmp_path / "extra.yaml"), "--data-dir", str(FIXTURES / "data"),
+            "--base-model", str(tiny_bert), "--output-dir", str(out), "--epochs", "1")
     assert r.returncode == 0, r.stderr[-2000:]
     log = r.stderr.decode()
     assert "extra: 4 IAHLT dev sentences" in log
@@ -275,24 +279,24 @@ def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
         assert not any("aux" in k for k in f.keys()) and "classifier.weight" in f.keys()
     # the kept epoch state averages into a loadable, scored model folder
     avg = tmp_path / "avg"
-    r = run("train", "average", "--run", str(out), "--states", str(tmp_path / "epochs"), "--epochs", "1",
+    r = cli("train", "average", "--run", str(out), "--states", str(tmp_path / "epochs"), "--epochs", "1",
             "-o", str(avg), "--data-dir", str(FIXTURES / "data"))
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads(r.stdout.decode().strip().splitlines()[-1])
     assert res["epochs"] == [1] and "dev_f1" in res
     assert json.loads((avg / "hebnews_training.json").read_text())["config"]["averaged_epochs"] == [1]
-    r = run("train", "average", "--run", str(out), "--states", str(tmp_path / "epochs"), "--epochs", "1,2",
+    r = cli("train", "average", "--run", str(out), "--states", str(tmp_path / "epochs"), "--epochs", "1,2",
             "-o", str(tmp_path / "avg2"))
     assert r.returncode == 2 and b"no state for epoch(s) [2]" in r.stderr
     # unscored (no data): the run's best-epoch F1 is not passed off as the average's
-    r = run("train", "average", "--run", str(out), "--states", str(tmp_path / "epochs"), "--epochs", "1",
+    r = cli("train", "average", "--run", str(out), "--states", str(tmp_path / "epochs"), "--epochs", "1",
             "-o", str(tmp_path / "avg0"), "--data-dir", str(tmp_path / "no-data"))
     assert r.returncode == 0, r.stderr[-2000:]
     assert "dev_f1" not in json.loads(r.stdout.decode().strip().splitlines()[-1])
     assert "dev_f1" not in json.loads((tmp_path / "avg0" / "hebnews_training.json").read_text())["best"]
     # a greedy soup of the run and its average: scored ingredients, a loadable model folder
     soup = tmp_path / "soup"
-    r = run("train", "soup", str(out), str(avg), "--greedy", "-o", str(soup), "--data-dir", str(FIXTURES / "data"))
+    r = cli("train", "soup", str(out), str(avg), "--greedy", "-o", str(soup), "--data-dir", str(FIXTURES / "data"))
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads(r.stdout.decode().strip().splitlines()[-1])
     assert len(res["trail"]) == 3 and "dev_f1" in res and 1 <= len(res["soup"]) <= 2
@@ -301,42 +305,42 @@ def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path):
 
     assert AutoModelForTokenClassification.from_pretrained(soup).config.id2label
     # a weighted soup (a soup of three plus a fourth ingredient) records its weights
-    r = run("train", "soup", str(out), str(avg), "--weights", "3,1", "-o", str(tmp_path / "sw"), "--no-eval")
+    r = cli("train", "soup", str(out), str(avg), "--weights", "3,1", "-o", str(tmp_path / "sw"), "--no-eval")
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads((tmp_path / "sw" / "hebnews_training.json").read_text())["config"]["soup_weights"] == [3.0, 1.0]
-    r = run("train", "soup", str(out), str(avg), "--weights", "3", "-o", str(tmp_path / "sw2"), "--no-eval")
+    r = cli("train", "soup", str(out), str(avg), "--weights", "3", "-o", str(tmp_path / "sw2"), "--no-eval")
     assert r.returncode == 2 and b"--weights needs 2 positive numbers" in r.stderr
     # one folder is not a soup; a folder that is not a model is a clear error
-    r = run("train", "soup", str(out), "-o", str(tmp_path / "s1"), "--no-eval")
+    r = cli("train", "soup", str(out), "-o", str(tmp_path / "s1"), "--no-eval")
     assert r.returncode == 2 and b"at least two" in r.stderr
-    r = run("train", "soup", str(out), str(tmp_path), "-o", str(tmp_path / "s2"), "--no-eval")
+    r = cli("train", "soup", str(out), str(tmp_path), "-o", str(tmp_path / "s2"), "--no-eval")
     assert r.returncode == 2 and b"not a model folder" in r.stderr
 
 
-def test_view_command(tmp_path):
+def test_view_command(tmp_path, cli):
     doc = {"schema": "hebnews.document/1", "text": "פוטין נחת.", "meta": {"source": "x"},
            "sentences": [{"start": 0, "end": 10}], "tokens": [],
            "entities": [{"id": "e1", "start": 0, "end": 5, "text": "פוטין", "label": "PER", "score": 0.9}],
            "quotes": []}
     (tmp_path / "d.json").write_text(json.dumps(doc), encoding="utf-8")
     (tmp_path / "broken.json").write_text("{", encoding="utf-8")
-    r = run("view", str(tmp_path / "d.json"), "-o", str(tmp_path / "d.html"))
+    r = cli("view", str(tmp_path / "d.json"), "-o", str(tmp_path / "d.html"))
     assert r.returncode == 0 and 'data-id="e1"' in (tmp_path / "d.html").read_text(encoding="utf-8")
-    r = run("view", str(tmp_path / "broken.json"))
+    r = cli("view", str(tmp_path / "broken.json"))
     assert r.returncode == 1 and b"broken.json: not a readable hebnews document" in r.stderr
 
 
 @needs_model
-def test_html_and_conll_formats(tmp_path):
+def test_html_and_conll_formats(tmp_path, cli):
     src = tmp_path / "in"
     src.mkdir()
     (src / "a.txt").write_text("נשיא רוסיה ולדימיר פוטין נחת באלסקה.", encoding="utf-8")
     (src / "b.txt").write_text((FIXTURES / "article.he.txt").read_text(encoding="utf-8"), encoding="utf-8")
-    r = run("annotate", str(src), "--format", "html", "-o", str(tmp_path / "html"))
+    r = cli("annotate", str(src), "--format", "html", "-o", str(tmp_path / "html"))
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path / "html").iterdir()) == ["a.html", "b.html", "index.html"]
     assert 'href="a.html"' in (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
-    r = run("annotate", str(src / "a.txt"), "--format", "conll")
+    r = cli("annotate", str(src / "a.txt"), "--format", "conll")
     assert r.returncode == 0
     rows = [ln.split("\t") for ln in r.stdout.decode().splitlines() if ln and not ln.startswith("#")]
     assert [w for w, _ in rows] == ["נשיא", "רוסיה", "ולדימיר", "פוטין", "נחת", "באלסקה", "."]
@@ -345,7 +349,7 @@ def test_html_and_conll_formats(tmp_path):
 
 @needs_model
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
-def test_killed_batch_rerun_completes(tmp_path, sig):
+def test_killed_batch_rerun_completes(tmp_path, sig, cli):
     """kill -9 (or SIGTERM) in the middle of a batch, then a rerun: every input has exactly one
     valid output and no temp file is left."""
     src = tmp_path / "in"
@@ -367,7 +371,7 @@ def test_killed_batch_rerun_completes(tmp_path, sig):
     assert 0 < done < 40
     if sig == signal.SIGTERM:
         assert proc.returncode == 128 + signal.SIGTERM and b"run the same command again" in err
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=600)
+    r = cli(*cmd[3:])  # the rerun needs no signal: in process
     assert r.returncode == 0, r.stderr
     outs = sorted(out.glob("*.json"))
     assert [p.stem for p in outs] == [f"doc{i:02d}" for i in range(40)]
@@ -379,7 +383,7 @@ def test_killed_batch_rerun_completes(tmp_path, sig):
 
 
 @needs_model
-def test_output_faults(tmp_path):
+def test_output_faults(tmp_path, cli):
     """Output folder not writable, and a disk that fills up in the middle of a batch
     (simulated with a file-size limit): a clear one-line error, exit 5, finished outputs intact."""
     import resource
@@ -399,7 +403,7 @@ def test_output_faults(tmp_path):
         bad_out = ro / "out"
     else:
         bad_out = ro / "out"
-    r = run("annotate", str(src), "-o", str(bad_out))
+    r = cli("annotate", str(src), "-o", str(bad_out))
     assert r.returncode == 5 and len(r.stderr.decode().strip().splitlines()) == 1, r.stderr
 
     out = tmp_path / "out"
@@ -419,7 +423,7 @@ def test_output_faults(tmp_path):
 
 
 @needs_model
-def test_jsonl_archive_streams_and_resumes(tmp_path):
+def test_jsonl_archive_streams_and_resumes(tmp_path, cli):
     """JSONL in ({"id", "text", ...} per line) -> one JSONL out; a bad line is reported; a run
     killed with SIGKILL leaves a .partial file that the rerun completes without duplicates."""
     base = (FIXTURES / "article.he.txt").read_text(encoding="utf-8")
@@ -440,7 +444,7 @@ def test_jsonl_archive_streams_and_resumes(tmp_path):
     proc.kill()
     proc.wait()
     assert partial.exists() and not out.exists()
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=600)
+    r = cli(*cmd[3:])  # the rerun: in process
     assert r.returncode == 1  # the two bad lines
     assert b"archive.jsonl:6: not a JSON object" in r.stderr and b'archive.jsonl:10: no "text"' in r.stderr
     assert out.exists() and not partial.exists()

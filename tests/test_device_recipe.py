@@ -55,8 +55,8 @@ def test_bundle_needs_a_model_and_the_ner_data(tmp_path):
 
 
 @needs_model
-def test_recipe_end_to_end_on_cpu(tmp_path):
-    """Bundle (the committed model as base, fixture data) -> the device recipe without masked LM,
+def test_recipe_end_to_end_on_cpu(tmp_path, tiny_bert, cli):
+    """Bundle (a tiny random BERT with the committed model's tokenizer as base, fixture data) -> the device recipe without masked LM,
     two seeds, one epoch each, greedy soup -> returned shards under 16 MiB without the word
     embeddings -> merged back into a folder that loads and scores like any model."""
     import torch
@@ -64,7 +64,7 @@ def test_recipe_end_to_end_on_cpu(tmp_path):
 
     from pipeline.train.device import SHARD_BYTES, bundle, merge, run
 
-    man = bundle(MODEL_DIR, FIXTURES / "data", tmp_path / "bundle")
+    man = bundle(tiny_bert, FIXTURES / "data", tmp_path / "bundle")
     assert man["missing_data_files"] and set(man["data_files"]) <= set(DATA_FILES)  # fixtures hold NER data only
     assert not any("test" in f for f in man["data_files"] if not f.startswith(("nemo/", "bmc/")))
     config = {"seeds": [13, 14], "greedy": True, "mlm": None,
@@ -92,10 +92,7 @@ def test_recipe_end_to_end_on_cpu(tmp_path):
     soup = AutoModelForTokenClassification.from_pretrained(tmp_path / "work" / "soup")
     for k, v in soup.state_dict().items():  # the same weights as the soup on the device, fp16
         assert torch.equal(model.state_dict()[k], v), k
-    import subprocess
-
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "eval", "ner", "--split", "dev", "--model",
-                        str(merged), "--data-dir", str(FIXTURES / "data")], capture_output=True, timeout=300)
+    r = cli("eval", "ner", "--split", "dev", "--model", str(merged), "--data-dir", str(FIXTURES / "data"))
     assert r.returncode == 0, r.stderr[-2000:]
     assert "f1" in json.loads(r.stdout.decode().strip().splitlines()[-1])
     with pytest.raises(FileNotFoundError, match="no part"):

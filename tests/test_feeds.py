@@ -99,20 +99,19 @@ def test_overlapping_runs_are_locked_out(annotator, tmp_path):
             run_feeds(annotator, [], tmp_path / "out", state)
 
 
-def test_feed_cli_and_local_files(paragraphs, tmp_path):
+def test_feed_cli_and_local_files(paragraphs, tmp_path, cli):
     feed = tmp_path / "local.xml"
     feed.write_text(rss("http://127.0.0.1:9", [(paragraphs[0]["title"], "/x.html", paragraphs[0]["context"])]),
                     encoding="utf-8")
     listing = tmp_path / "feeds.txt"
     listing.write_text(f"# our feeds\n{feed}\n{tmp_path / 'nope.xml'}\n", encoding="utf-8")
-    cmd = [sys.executable, "-m", "pipeline.cli", "feed", str(listing), "-o", str(tmp_path / "o"),
-           "--no-pages"]
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300)
+    cmd = ["feed", str(listing), "-o", str(tmp_path / "o"), "--no-pages"]
+    r = cli(*cmd)
     assert r.returncode == 1  # one listed feed does not exist
     counts = json.loads(r.stdout.decode().strip().splitlines()[-1])
     assert counts["written"] == 1 and counts["feeds_failed"] == 1
     assert b"nope.xml: cannot read" in r.stderr
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300)
+    r = cli(*cmd)
     assert json.loads(r.stdout.decode().strip().splitlines()[-1])["written"] == 0
 
 
@@ -121,7 +120,7 @@ def test_html_to_text():
 
 
 @pytest.mark.parametrize("sig", ["KILL", "TERM"])
-def test_feed_run_killed_then_rerun(paragraphs, tmp_path, sig):
+def test_feed_run_killed_then_rerun(paragraphs, tmp_path, sig, cli):
     """kill -9 / SIGTERM in the middle of a feed run, then a rerun: every item has exactly one
     valid output, the state knows all of them, and a third run writes nothing."""
     import signal as _signal
@@ -142,14 +141,14 @@ def test_feed_run_killed_then_rerun(paragraphs, tmp_path, sig):
         assert proc.returncode == 128 + _signal.SIGTERM and b"the next run goes on" in err
     first = len(list(out.glob("*.json")))
     assert first >= 1
-    r = subprocess.run(cmd[:-1], cwd=ROOT, capture_output=True, timeout=600)
+    r = cli(*cmd[3:-1])  # the reruns need no signal: in process
     assert r.returncode == 0, r.stderr[-2000:]
     outs = list(out.glob("*.json"))
     assert len(outs) == 24
     for p in outs:
         validate(json.loads(p.read_text(encoding="utf-8")))
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.suffix == ".tmp"]
-    r = subprocess.run(cmd[:-1], cwd=ROOT, capture_output=True, timeout=600)
+    r = cli(*cmd[3:-1])
     assert json.loads(r.stdout.decode().strip().splitlines()[-1])["written"] == 0
 
 

@@ -50,12 +50,10 @@ def test_lexicon_file_round_trip(tmp_path):
     assert HeadLexicon.load(tmp_path / "none").heads == {}
 
 
-def test_annotator_uses_the_shipped_lexicon():
+def test_annotator_uses_the_shipped_lexicon(annotator):
     if not (MODEL_DIR / FILE_NAME).exists():
         pytest.skip("model folder has no head-noun lexicon")
-    from pipeline.annotator import Annotator
-
-    ann = Annotator.load(MODEL_DIR, device="cpu")
+    ann = annotator
     assert ann.heads.lookup("קרן") == "ORG" and ann.heads.lookup("מקרן") == "ORG"
     doc = ann.annotate("המחקר מומן בידי קרן וקסלר ובתמיכת עיריית רמת גן.")
     assert [(e.text, e.label) for e in doc.entities] == [("קרן וקסלר", "ORG"), ("עיריית רמת גן", "ORG")]

@@ -73,13 +73,9 @@ def test_word_after_a_preposition_is_evidence_against_a_prefix():
     assert old.prefix_len("ברנדלי", prev="של") == 1
 
 
-def test_annotator_passes_the_previous_word(lexicon):
-    from pipeline.annotator import Annotator
-
-    if not (MODEL_DIR / "config.json").exists():
-        pytest.skip("no trained model")
+def test_annotator_passes_the_previous_word(lexicon, annotator):
     assert lexicon.weights["after_preposition"] < 0
-    ann = Annotator.load(MODEL_DIR, device="cpu")
+    ann = annotator
     # an invented surname: on its own the lexicon reads its ב as a prefix, after של it does not
     assert lexicon.prefix_len("ברנדלי", frozenset(), frozenset()) == 1
     assert lexicon.prefix_len("ברנדלי", frozenset(), frozenset(), "של") == 0

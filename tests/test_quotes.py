@@ -329,8 +329,9 @@ def test_a_speech_verb_takes_the_person_named_right_after_it_as_subject():
     assert _subject_after(3, tokens3, ents3, []) is None
 
 
-def test_cross_validation_scores_held_out_folds_and_writes_nothing(quote_annotator, tmp_path):
-    """hebnews train quotes --cv: fold heads trained on the other folds tag each fold."""
+def test_cross_validation_scores_held_out_folds_and_writes_nothing(quote_annotator, loaded, tmp_path):
+    """hebnews train quotes --cv: fold heads trained on the other folds tag each fold (on the
+    session's encoder: ``loaded``)."""
     import hashlib
     import json
 
