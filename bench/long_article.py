@@ -27,9 +27,9 @@ def main():
     ap.add_argument("--size", type=int, default=1 << 20, help="UTF-8 bytes of text (1 MiB)")
     args = ap.parse_args()
 
-    from pipeline import Annotator
-    from pipeline.document import validate
-    from pipeline.corpora.htb import htb_documents
+    from hebnews import Annotator
+    from hebnews.document import validate
+    from hebnews.corpora.htb import htb_documents
 
     docs = [d.text for d in htb_documents(args.data_dir)]
     parts, n = [], 0

@@ -43,7 +43,7 @@ def snapshot(out: Path, data_dir: Path) -> None:
     try:
         from hebnews import Annotator
     except ImportError:  # before the package was renamed
-        from pipeline import Annotator
+        from hebnews import Annotator
 
     ann = Annotator.load(device="cpu")
     out.mkdir(parents=True, exist_ok=True)

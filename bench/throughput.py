@@ -37,7 +37,7 @@ SEED = ROOT / "seeds" / "alaska_summit_2025-08-15.he.txt"
 
 def load_texts(data_dir: str, limit: int | None) -> list[tuple[str, str]]:
     sys.path.insert(0, str(ROOT))
-    from pipeline.corpora.htb import htb_documents
+    from hebnews.corpora.htb import htb_documents
 
     docs = [(d.doc_id.replace(":", "_"), d.text) for d in htb_documents(data_dir)]
     if limit:
@@ -55,7 +55,7 @@ def stage_naive(args, texts):
     import torch
     from transformers import pipeline
 
-    from pipeline.annotator import Annotator
+    from hebnews.annotator import Annotator
 
     sentences = []
     for _, text in texts:
@@ -74,7 +74,7 @@ def stage_naive(args, texts):
 
 def stage_inproc(args, texts):
     """hebnews's annotate_many in one process, model already loaded: the pipeline's own cost."""
-    from pipeline.annotator import Annotator
+    from hebnews.annotator import Annotator
 
     ann = Annotator.load(args.model, device=args.device)
     list(ann.annotate_many([texts[-1][1]]))  # warm-up
@@ -85,7 +85,7 @@ def stage_inproc(args, texts):
 
 def stage_onebyone(args, texts):
     """The same documents annotated one at a time (annotate(text) per article), model loaded."""
-    from pipeline.annotator import Annotator
+    from hebnews.annotator import Annotator
 
     ann = Annotator.load(args.model, device=args.device)
     ann.annotate(texts[-1][1])  # warm-up
@@ -97,8 +97,8 @@ def stage_onebyone(args, texts):
 def stage_forward(args, texts):
     import torch
 
-    from pipeline.annotator import Annotator
-    from pipeline.model import TokenClassifier, encode_words, windows
+    from hebnews.annotator import Annotator
+    from hebnews.model import TokenClassifier, encode_words, windows
 
     clf = TokenClassifier.load(args.model, device=args.device)
     words = []
@@ -152,7 +152,7 @@ def run_cli(args, inputs: list[str], out: str, extra: list[str]) -> dict:
 
 
 def count_tokens(texts) -> int:
-    from pipeline.annotator import Annotator
+    from hebnews.annotator import Annotator
 
     return sum(len(Annotator.prepare(t).tokens) for _, t in texts)
 

@@ -14,4 +14,4 @@ def __getattr__(name):  # lazy: `hebnews --help` must not import numpy/torch
     if name == "to_spacy":
         from .spacy_bridge import to_spacy
         return to_spacy
-    raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+    raise AttributeError(f"module 'hebnews' has no attribute {name!r}")

@@ -1,6 +1,6 @@
-"""Annotator: the loop over the stages (:mod:`pipeline.stages`).
+"""Annotator: the loop over the stages (:mod:`hebnews.stages`).
 
-    from pipeline import Annotator
+    from hebnews import Annotator
     doc = Annotator.load().annotate("נשיא ארצות הברית דונלד טראמפ נפגש עם ולדימיר פוטין באלסקה.")
     print(doc.to_json())
 
@@ -44,7 +44,7 @@ class Annotator:
                  heads: HeadLexicon | None = None, exclude: Iterable[str] = ()):
         self.classifier = classifier
         self.prefixes = prefixes
-        self.heads = heads or HeadLexicon()  # entity head nouns (pipeline.heads)
+        self.heads = heads or HeadLexicon()  # entity head nouns (hebnews.heads)
         self.model_name = model_name
         self.batch_sentences = batch_sentences  # sentences gathered per encoder call
         self.exclude = tuple(exclude)
@@ -118,7 +118,7 @@ class Annotator:
         Documents are gathered until ``batch_size`` sentences are waiting, so memory stays
         bounded however many documents flow through. ``stop``: a callable checked between
         encoder batches (so also between the sentences of one long article); when it returns
-        true, :class:`~pipeline.model.Interrupted` is raised and the documents in progress are
+        true, :class:`~hebnews.model.Interrupted` is raised and the documents in progress are
         dropped (the documents yielded before are complete).
         """
         limit = batch_size or self.batch_sentences

@@ -9,7 +9,7 @@
 * SIGTERM/SIGINT: no new input is read; the documents already in the encoder batch are
   finished and written, then the run stops (exit code 143/130).
 
-The reading, writing and run rules live in :mod:`pipeline.io`; this is the loop between them:
+The reading, writing and run rules live in :mod:`hebnews.io`; this is the loop between them:
 sources -> annotator -> sink.
 """
 from __future__ import annotations

@@ -95,10 +95,10 @@ class Document:
 @lru_cache(maxsize=1)
 def json_schema() -> dict:
     """The published JSON Schema (pipeline/schema/document-1.schema.json) with the entity and
-    cluster ``label`` restricted to the model's label set, :data:`pipeline.ner.NEMO_TYPES`."""
+    cluster ``label`` restricted to the model's label set, :data:`hebnews.ner.NEMO_TYPES`."""
     from .ner import NEMO_TYPES
 
-    path = resources.files("pipeline.schema").joinpath("document-1.schema.json")
+    path = resources.files("hebnews.schema").joinpath("document-1.schema.json")
     schema = json.loads(path.read_text("utf-8"))
     for layer in ("entities", "clusters"):
         schema["properties"][layer]["items"]["properties"]["label"]["enum"] = list(NEMO_TYPES)

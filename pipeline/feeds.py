@@ -4,9 +4,9 @@
 
 * Feeds are fetched with conditional GET (ETag / Last-Modified): an unchanged feed costs one
   304. Feeds may also be local files (or ``.txt`` files listing sources, one per line).
-* Every download is bounded (:mod:`pipeline.fetch`): a deadline for the whole request, a byte
+* Every download is bounded (:mod:`hebnews.fetch`): a deadline for the whole request, a byte
   cap enforced while streaming (decompressed size included), http/https only at every redirect.
-* Each new item's page is fetched, decoded by the web's rules (:mod:`pipeline.pages`) and its
+* Each new item's page is fetched, decoded by the web's rules (:mod:`hebnews.pages`) and its
   main text extracted with trafilatura; when the page fails or has no text, the feed's own
   content is used. A page that *failed* (network, HTTP error, deadline, size, undecodable) is
   recorded in the state and fetched again on the next runs (at most ``PAGE_TRIES`` runs in all);

@@ -62,7 +62,7 @@ class HeadLexicon:
 
 
 def build(sentences, min_inside: int = 3) -> dict[str, str]:
-    """The head-noun lexicon from gold :class:`pipeline.corpora.base.Sentence` objects (words as the annotator
+    """The head-noun lexicon from gold :class:`hebnews.corpora.base.Sentence` objects (words as the annotator
     sees them: normalised)."""
     from .ner import tag_spans
     from .normalize import normalize

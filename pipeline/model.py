@@ -32,7 +32,7 @@ def encode_words(tokenizer, sentences: list[list[str]]) -> list[Encoded]:
     """Sub-word ids and first-sub-word positions for pre-tokenised sentences (one Rust call)."""
     if not sentences:
         return []
-    if hasattr(tokenizer, "encode_pretokenized"):  # pipeline.encoder.WordTokenizer
+    if hasattr(tokenizer, "encode_pretokenized"):  # hebnews.encoder.WordTokenizer
         pairs = tokenizer.encode_pretokenized(sentences)
     else:  # a transformers tokenizer
         encs = tokenizer(sentences, is_split_into_words=True, add_special_tokens=False, verbose=False)
@@ -149,7 +149,7 @@ class TokenClassifier:
     def load(cls, path: str | os.PathLike, device: str = "auto", quantize: str | None = None,
              backend: str = "auto", precision: str = "auto", **kw) -> "TokenClassifier":
         """``quantize="int8"``: dynamic int8 quantisation of the Linear layers (CPU only, on an
-        fp32 model). ``backend``: ``lite`` (our lean BERT runtime, :mod:`pipeline.encoder`; no
+        fp32 model). ``backend``: ``lite`` (our lean BERT runtime, :mod:`hebnews.encoder`; no
         transformers import), ``transformers``, or ``auto`` (lite when the folder is a BERT token
         classifier). ``precision``: the weights' dtype, ``fp32``, ``bf16``, ``fp16`` or ``auto``
         (:func:`resolve_precision`); log-probabilities are computed in fp32 whatever it is."""

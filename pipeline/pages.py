@@ -1,4 +1,5 @@
-"""Web pages -> article text: decoding by the web's rules, main-text extraction, a length cap.
+"""Web pages -> article text: decoding by the web's rules, main-text extraction, a length cap;
+and a local file read as a document (HTML detected and extracted, :func:`read_document`).
 
 Decoding a downloaded page, in order (the first that names a usable codec wins):
 1. the charset of the HTTP ``Content-Type`` header;
@@ -6,7 +7,7 @@ Decoding a downloaded page, in order (the first that names a usable codec wins):
 3. the page's own declaration, ``<meta charset=...>`` or ``<meta http-equiv="Content-Type"
    content="...; charset=...">`` in its first 4 KB (older Israeli sites declare windows-1255
    only there);
-4. the file reader's rule (:func:`pipeline.readers.decode`): strict UTF-8, else a detected
+4. the file reader's rule (:func:`hebnews.readers.decode`): strict UTF-8, else a detected
    Hebrew encoding (UTF-16, windows-1255, ISO-8859-8) that passes our Hebrew-text check.
 
 Text that comes out mostly U+FFFD (a wrong declaration, a binary body) is refused, never
@@ -18,7 +19,7 @@ import codecs
 import html as htmllib
 import re
 
-from .readers import BOMS, InputError, decode
+from .readers import BOMS, InputError, Opener, decode, read_input, source_meta
 
 _TAGS = re.compile(r"<[^>]+>")
 _BLOCK = re.compile(r"</?(p|div|br|li|h[1-6]|blockquote|tr)\b[^>]*>", re.I)
@@ -110,3 +111,42 @@ def cap_text(text: str, max_chars: int) -> tuple[str, dict | None]:
         cut = space if space > 0 else max_chars
     cut_text = text[:cut].rstrip()
     return cut_text, {"truncated_at": len(cut_text), "original_chars": len(text)}
+
+
+# ----------------------------------------------------------------------------- local files
+
+_HTML_START = re.compile(r"\A\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_TAGS = re.compile(r"</?(p|div|span|a|br|h[1-6]|article|section|li|table)\b[^>]*>", re.I)
+
+
+def looks_like_html(text: str) -> bool:
+    """An HTML document, or text that is mostly markup."""
+    if _HTML_START.match(text[:2000]):
+        return True
+    head = text[:20000]
+    return len(_HTML_TAGS.findall(head)) >= 5 and head.count("<") > len(head) / 200
+
+
+def html_document_text(html: str, name: str) -> tuple[str, dict]:
+    """Main text of an HTML page (trafilatura; all visible text when it finds no article)."""
+    page = extract_article(html, name)
+    if page:
+        meta = {k: v for k, v in (("title", page["title"]), ("author", page["author"]),
+                                  ("published", page["date"])) if v}
+        return page["text"], {"input_format": "html", **meta}
+    body = re.sub(r"(?is)<(script|style|noscript)\b.*?</\1>", " ", html)
+    text = html_to_text(body)
+    if not text.strip():
+        raise InputError(f"{name}: HTML page without text")
+    return text, {"input_format": "html"}
+
+
+def read_document(path: str, encoding: str = "auto", input_format: str = "auto",
+                  opener: Opener | None = None) -> tuple[str, dict]:
+    """Text to annotate and the ``meta`` that says where it came from (HTML is extracted)."""
+    dec = read_input(path, encoding, opener)
+    name = "<stdin>" if path == "-" else path
+    if input_format == "html" or (input_format == "auto" and looks_like_html(dec.text)):
+        text, extra = html_document_text(dec.text, name)
+        return text, {**source_meta(path, dec.encoding), **extra}
+    return dec.text, source_meta(path, dec.encoding)

@@ -1,6 +1,6 @@
 """The quote head: a small network on the encoder's word vectors that tags quotes.
 
-For each candidate pair of quotation marks (:func:`pipeline.quotes.find_candidates`) it
+For each candidate pair of quotation marks (:func:`hebnews.quotes.find_candidates`) it
 scores *quote or not* from the words inside, at and around the marks, and tags the words in
 a window around the candidate as cue (binary) and speaker mention (O / B / I), conditioned on
 the candidate. It shares the NER model's encoder forward pass (hidden states of
@@ -55,7 +55,7 @@ class HeadConfig:
     # cue words of the training gold (conjunction/relative prefix removed): a speaker mention
     # that is one of them is a verb without a subject and points back to a person
     cue_words: list[str] = field(default_factory=list)
-    # decoding (pipeline.quotes), tuned on the quote gold with the head; a quote_head.json written
+    # decoding (hebnews.quotes), tuned on the quote gold with the head; a quote_head.json written
     # before they were stored here gets these values:
     # the speaker-start scores are close between a plain word and a person (a PER entity or a
     # pronoun) when the person scores at least this share of the best word's: the person speaks

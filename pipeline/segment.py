@@ -36,7 +36,7 @@ CLOSERS = set("\"')]}")
 
 
 def _abbreviations() -> list[str]:
-    text = resources.files("pipeline.resources").joinpath("heb_abbr.txt").read_text("utf-8")
+    text = resources.files("hebnews.resources").joinpath("heb_abbr.txt").read_text("utf-8")
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 def to_spacy(doc, nlp=None):
     """Tokens become spaCy tokens (whitespace from the original text), entities ``doc.ents``.
 
-    ``doc`` is a :class:`pipeline.document.Document` or its dict. Entity character spans are
+    ``doc`` is a :class:`hebnews.document.Document` or its dict. Entity character spans are
     prefix-free, so they can start inside a token (באלסקה → אלסקה); such an entity is aligned
     with ``alignment_mode="expand"`` to its whole token, as spaCy spans must be token-aligned.
     """

@@ -27,7 +27,7 @@ def data_dir():
 
 @pytest.fixture(scope="session")
 def annotator():
-    from pipeline import Annotator
+    from hebnews import Annotator
 
     if not (MODEL_DIR / "config.json").exists():
         pytest.skip(f"no trained model at {MODEL_DIR}")
@@ -58,7 +58,7 @@ def _same_weights(folder) -> bool:
 def _session_options(session_clf, device="auto", quantize=None, backend="auto", precision="auto", **kw) -> bool:
     """True when these TokenClassifier.load options would load what the session loaded; an
     unknown or bad option is never matched, so its error comes from the real loader."""
-    from pipeline.model import ModelError, resolve_device, resolve_precision
+    from hebnews.model import ModelError, resolve_device, resolve_precision
 
     if kw or quantize not in (None, "none") or backend not in ("auto", session_clf.backend):
         return False
@@ -89,8 +89,8 @@ def loaded(request, monkeypatch):
         return
     annotator = request.getfixturevalue("annotator")
 
-    from pipeline.annotator import Annotator, default_model_dir
-    from pipeline.model import TokenClassifier
+    from hebnews.annotator import Annotator, default_model_dir
+    from hebnews.model import TokenClassifier
 
     real_ann, real_clf = Annotator.load.__func__, TokenClassifier.load.__func__
     clf = annotator.classifier
@@ -121,10 +121,10 @@ class CliResult(NamedTuple):
 @pytest.fixture
 def cli(loaded, capsys, caplog, monkeypatch):
     """``cli(*args, stdin=b"...")``: ``main(args)`` in process (see :func:`loaded`) -> (returncode,
-    stdout, stderr) as ``python -m pipeline.cli ARGS`` would give them. stderr is what main printed
+    stdout, stderr) as ``python -m hebnews.cli ARGS`` would give them. stderr is what main printed
     there, then the log records the CLI's own logging setup would show (-q: errors, -v or train:
     info, else warnings), one line each as ``hebnews: LEVEL: message`` (train: the message)."""
-    from pipeline.cli import main
+    from hebnews.cli import main
 
     def call(*args, stdin: bytes | None = None) -> CliResult:
         args = [str(a) for a in args]

@@ -1,6 +1,6 @@
 import json
 
-from pipeline.document import validate
+from hebnews.document import validate
 
 from .conftest import FIXTURES, SEED, assert_offsets
 
@@ -55,8 +55,8 @@ def test_odd_characters_keep_offsets_exact(annotator):
 def test_entities_at_window_borders_are_found(annotator):
     """A long sentence with no punctuation, cut into small windows: every repetition of the
     names is found, wherever the window edges fall."""
-    from pipeline.annotator import Annotator
-    from pipeline.model import TokenClassifier
+    from hebnews.annotator import Annotator
+    from hebnews.model import TokenClassifier
 
     clf = annotator.classifier
     small = Annotator(TokenClassifier(clf.model, clf.tokenizer, max_length=24, stride=9),

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from pipeline.document import validate
+from hebnews.document import validate
 
 from .conftest import FIXTURES, MODEL_DIR, assert_offsets
 

@@ -8,16 +8,16 @@ import sys
 
 import pytest
 
-from pipeline.cli import build_parser, expand_inputs
-from pipeline.document import validate
+from hebnews.cli import build_parser, expand_inputs
+from hebnews.document import validate
 
 from .conftest import FIXTURES, MODEL_DIR, ROOT, SEED, assert_offsets
 
 
 def run(*args, stdin=None, timeout=300):
-    """A real ``python -m pipeline.cli`` process: only where one is the point (a fresh
+    """A real ``python -m hebnews.cli`` process: only where one is the point (a fresh
     interpreter, signals, resource limits); everything else goes through the ``cli`` fixture."""
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, input=stdin,
+    return subprocess.run([sys.executable, "-m", "hebnews.cli", *args], cwd=ROOT, input=stdin,
                           capture_output=True, timeout=timeout)
 
 
@@ -28,7 +28,7 @@ def test_help_is_complete_and_cheap(cli):
         r = cli(*cmd, "--help")
         assert r.returncode == 0 and r.stdout.startswith(b"usage: ") and r.stderr == b"", cmd
     # --help must not import torch
-    code = "import sys; from pipeline.cli import main; sys.argv=['hebnews','--help']\n" \
+    code = "import sys; from hebnews.cli import main; sys.argv=['hebnews','--help']\n" \
            "try: main()\nexcept SystemExit: pass\nassert 'torch' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True).returncode == 0
 
@@ -179,7 +179,7 @@ def test_train_smoke_with_document_context(tmp_path, cli, tiny_bert):
     and the annotator then reads each document as one stream."""
     import yaml
 
-    from pipeline.train.config import NerConfig, load
+    from hebnews.train.config import NerConfig, load
 
     cfg = load("configs/train_ner_context.yaml", NerConfig)  # through train_ner_geektime.yaml, ...
     cfg.update({"extra_gold": [], "keep_epoch_states": "", "threads": 1, "context_length": 64})
@@ -190,7 +190,7 @@ def test_train_smoke_with_document_context(tmp_path, cli, tiny_bert):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "document context: sentences packed into runs of up to 64 sub-words" in r.stderr.decode()
     assert json.loads((out / "config.json").read_text())["hebnews_context_length"] == 64
-    from pipeline.model import TokenClassifier
+    from hebnews.model import TokenClassifier
 
     assert TokenClassifier.load(out, device="cpu").context_length == 64
     r = cli("annotate", "-", "--model", str(out), stdin="דונלד טראמפ נפגש עם פוטין. טראמפ אמר שהפגישה טובה.".encode())
@@ -252,7 +252,7 @@ def test_train_smoke_with_extra_data_and_auxiliary_heads(tmp_path, cli, tiny_ber
     through auxiliary heads; the saved folder is a plain NER model (no auxiliary weights)."""
     import yaml
 
-    from pipeline.train.config import NerConfig, load
+    from hebnews.train.config import NerConfig, load
 
     cfg = load("configs/train_ner_extra.yaml", NerConfig)  # through train_ner.yaml
     gold = tmp_path / "gold.jsonl"  # our character-span gold shape (data/ner/), two articles
@@ -359,7 +359,7 @@ def test_killed_batch_rerun_completes(tmp_path, sig, cli):
         (src / f"doc{i:02d}.txt").write_text(base * (1 + i % 3), encoding="utf-8")
     out = tmp_path / "out"
     # small batches so that outputs appear early
-    cmd = [sys.executable, "-m", "pipeline.cli", "annotate", str(src), "-o", str(out), "-q",
+    cmd = [sys.executable, "-m", "hebnews.cli", "annotate", str(src), "-o", str(out), "-q",
            "--batch-sentences", "16"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE)
     deadline = time.time() + 240
@@ -411,7 +411,7 @@ def test_output_faults(tmp_path, cli):
     def limit():  # small outputs fit, the 40x ones do not: like a disk that fills up
         resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
 
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "annotate", str(src), "-o", str(out)],
+    r = subprocess.run([sys.executable, "-m", "hebnews.cli", "annotate", str(src), "-o", str(out)],
                        cwd=ROOT, capture_output=True, timeout=300, preexec_fn=limit)
     assert r.returncode == 5, r.stderr
     assert b"cannot write" in r.stderr
@@ -434,7 +434,7 @@ def test_jsonl_archive_streams_and_resumes(tmp_path, cli):
     lines.insert(9, json.dumps({"id": "no-text"}))
     archive.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    cmd = [sys.executable, "-m", "pipeline.cli", "annotate", str(archive), "--format", "jsonl",
+    cmd = [sys.executable, "-m", "hebnews.cli", "annotate", str(archive), "--format", "jsonl",
            "-o", str(out), "-q", "--batch-sentences", "8"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE)
     partial = tmp_path / "out.jsonl.partial"
@@ -459,7 +459,7 @@ def test_jsonl_archive_streams_and_resumes(tmp_path, cli):
 def test_weighted_state_mean():
     import torch
 
-    from pipeline.train.ner import _mean_state
+    from hebnews.train.ner import _mean_state
 
     a, b = {"w": torch.tensor([0.0, 4.0])}, {"w": torch.tensor([4.0, 0.0])}
     assert torch.allclose(_mean_state([a, b])["w"], torch.tensor([2.0, 2.0]))

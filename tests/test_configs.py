@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import yaml
 
-from pipeline.train.config import (ConfigError, DeviceRecipe, MlmConfig, NerConfig, defaults, load,
+from hebnews.train.config import (ConfigError, DeviceRecipe, MlmConfig, NerConfig, defaults, load,
                                    load_device_recipe, resolve)
 
 from .conftest import FIXTURES, MODEL_DIR, ROOT
@@ -163,7 +163,7 @@ def test_device_recipe_sections_are_checked(tmp_path):
 
 
 def test_train_refuses_an_unknown_key_before_anything_loads(tmp_path):
-    from pipeline.train.ner import train
+    from hebnews.train.ner import train
 
     with pytest.raises(ConfigError, match="unknown key 'epoch'"):
         train({"epoch": 1, "base_model": str(tmp_path / "none")}, tmp_path)

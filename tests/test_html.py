@@ -5,9 +5,9 @@ import subprocess
 
 import pytest
 
-from pipeline.document import validate
-from pipeline.html import render_html, render_index
-from pipeline.writers import to_conll
+from hebnews.document import validate
+from hebnews.html import render_html, render_index
+from hebnews.writers import to_conll
 
 TEXT = 'נשיא רוסיה ולדימיר פוטין נחת באלסקה. "נגיע להסכם", אמר פוטין. <b>לא תג</b> & סוף.'
 
@@ -51,7 +51,7 @@ def test_index_lists_documents():
 
 
 def test_conll_has_bioes_tags_per_token():
-    from pipeline.document import Document, Entity, SentenceSpan, TokenSpan
+    from hebnews.document import Document, Entity, SentenceSpan, TokenSpan
 
     text = "נשיא רוסיה ולדימיר פוטין נחת באלסקה."
     toks, pos = [], 0
@@ -102,8 +102,8 @@ def test_page_in_a_real_browser(chromium, tmp_path):
 
 def test_to_spacy():
     pytest.importorskip("spacy", reason="spaCy is an optional extra (pip install '.[spacy]')")
-    from pipeline import to_spacy
-    from pipeline.document import Document, Entity, SentenceSpan, TokenSpan
+    from hebnews import to_spacy
+    from hebnews.document import Document, Entity, SentenceSpan, TokenSpan
 
     text = "פוטין נחת באלסקה."
     d = Document(text, {}, [SentenceSpan(0, len(text))],

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
-from pipeline.document import validate
+from hebnews.cli import main
+from hebnews.document import validate
 
 from .conftest import MODEL_DIR
 from .test_writers import char_device, deadline, read_fifo  # noqa: F401 - fixtures
@@ -22,7 +22,7 @@ needs_model = pytest.mark.skipif(not (MODEL_DIR / "config.json").exists(), reaso
 @pytest.fixture
 def loaded(annotator, monkeypatch):
     """Annotator.load returns the session annotator, so main([...]) loads nothing."""
-    from pipeline.annotator import Annotator
+    from hebnews.annotator import Annotator
 
     monkeypatch.setattr(Annotator, "load", classmethod(lambda cls, *a, **k: annotator))
     return annotator
@@ -290,7 +290,7 @@ def test_a_duplicate_id_in_a_jsonl_archive_is_reported(tmp_path, loaded, capsys)
 
 
 def test_readme_names_the_errors_files_the_code_writes():
-    from pipeline.batch import jsonl_errors_path
+    from hebnews.batch import jsonl_errors_path
 
     from .conftest import ROOT
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pipeline.model import ModelError, TokenClassifier, encode_words, resolve_device, windows
+from hebnews.model import ModelError, TokenClassifier, encode_words, resolve_device, windows
 
 from .conftest import MODEL_DIR
 
@@ -109,7 +109,7 @@ def test_annotating_does_not_import_transformers(tmp_path):
 
     src = tmp_path / "a.txt"
     src.write_text("ראש הממשלה נפגש היום בירושלים עם נשיא צרפת.", encoding="utf-8")
-    code = ("import sys; from pipeline.cli import main; rc = main(['annotate', sys.argv[1], '-o', sys.argv[2], '-q']); "
+    code = ("import sys; from hebnews.cli import main; rc = main(['annotate', sys.argv[1], '-o', sys.argv[2], '-q']); "
             "assert 'transformers' not in sys.modules, 'transformers was imported'; sys.exit(rc)")
     out = tmp_path / "a.json"
     r = subprocess.run([sys.executable, "-c", code, str(src), str(out)], capture_output=True, text=True)

@@ -1,7 +1,7 @@
 import numpy as np
 
-from pipeline.evaluate.ner import entity_scores
-from pipeline.ner import BiosDecoder, biose_labels, tag_spans
+from hebnews.evaluate.ner import entity_scores
+from hebnews.ner import BiosDecoder, biose_labels, tag_spans
 
 
 def test_label_set():

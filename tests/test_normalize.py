@@ -1,4 +1,4 @@
-from pipeline.normalize import normalize
+from hebnews.normalize import normalize
 
 
 def test_fast_path_is_identity_map_and_folds_lookalikes():

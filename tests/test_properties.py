@@ -3,9 +3,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.document import validate
-from pipeline.normalize import normalize
-from pipeline.segment import segment
+from hebnews.document import validate
+from hebnews.normalize import normalize
+from hebnews.segment import segment
 
 PIECES = st.sampled_from([
     "ארה\"ב", "צה״ל", "אנקורג'", "ג׳ורג׳", "פוטין", "באוקראינה", "לנאט\"ו", "שָׁלוֹם", "ירושלים", "ו",
@@ -66,8 +66,8 @@ RECORD_TEXTS = st.lists(st.one_of(PIECES, ODD, st.text(st.characters(exclude_cat
 def test_jsonl_run_gives_each_record_a_document_or_an_error(annotator, tmp_path_factory, texts):
     import json
 
-    from pipeline.batch import run_jsonl
-    from pipeline.document import surrogate_problem
+    from hebnews.batch import run_jsonl
+    from hebnews.document import surrogate_problem
 
     folder = tmp_path_factory.mktemp("jsonl")
     archive = folder / "in.jsonl"  # json.dumps escapes everything, "\ud800" included

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from pipeline.clusters import cluster_entities
-from pipeline.evaluate.quotes import iou, match, same_speaker, score
-from pipeline.normalize import normalize
-from pipeline.quotes import Mention, find_candidates, mark_roles
+from hebnews.clusters import cluster_entities
+from hebnews.evaluate.quotes import iou, match, same_speaker, score
+from hebnews.normalize import normalize
+from hebnews.quotes import Mention, find_candidates, mark_roles
 
 
 def contents(text: str) -> list[str]:
@@ -93,7 +93,7 @@ def test_single_quote_glued_to_a_clitic_opens_a_quote_but_geresh_names_do_not():
 
 
 def test_split_quotation_first_fragment_is_kept_with_the_quote_it_belongs_to():
-    from pipeline.quotes.decode import _split_quotations
+    from hebnews.quotes.decode import _split_quotations
 
     text = normalize('"אמריקאים", אמר המושל בחיוך, "מתרעמים על עצם השאלה". "כן", ואחר כך "לא".').text
     cands = find_candidates(text)
@@ -109,7 +109,7 @@ def test_split_quotation_first_fragment_is_kept_with_the_quote_it_belongs_to():
     ("לדבריו", True), ("לדבריה", True), ("ולדבריהם", True), ("לטענתו", True), ("לדעתה", True),
     ("להערכתו", True), ("לדברי", False), ("לטענת", False), ("דבריו", False), ("אמר", False)])
 def test_possessive_attribution_words_are_pointers(word, pointer):
-    from pipeline.lang.he import POINTER_CUE
+    from hebnews.lang.he import POINTER_CUE
 
     assert bool(POINTER_CUE.match(word)) == pointer
 
@@ -144,7 +144,7 @@ def _doc(text: str, labels: dict[str, str]):
 def _resolve(text: str, tokens, ents, mention):
     """(speaker text, entity id) of a quote at the end of ``text`` with ``mention``, each entity
     its own cluster."""
-    from pipeline.quotes import SpeakerContext, resolve_speaker
+    from hebnews.quotes import SpeakerContext, resolve_speaker
 
     s = resolve_speaker(SpeakerContext(text, tokens, ents, {e.id: e.id for e in ents}), mention, None, len(text),
                         None)
@@ -162,7 +162,7 @@ class QE:
 
 
 def test_pronoun_prefers_the_subject_over_people_after_a_preposition_or_she():
-    from pipeline.quotes.speakers import _antecedent
+    from hebnews.quotes.speakers import _antecedent
 
     text = "אלי ויזל, שסילבר עזר לו, תמך בו. הוא פגש את משה כהן. הוא אמר"
     tokens, ents = _doc(text, {"אלי ויזל": "PER", "סילבר": "PER", "משה כהן": "PER"})
@@ -177,7 +177,7 @@ def test_pronoun_prefers_the_subject_over_people_after_a_preposition_or_she():
 
 
 def test_a_group_word_resolves_to_the_list_of_that_many_people():
-    from pipeline.quotes.speakers import _group
+    from hebnews.quotes.speakers import _group
 
     text = "בקרן שותפים רונה גל, איתן בק ושחר צפריר. השלושה אמרו"
     _, ents = _doc(text, {"רונה גל": "PER", "איתן בק": "PER", "שחר צפריר": "PER"})
@@ -275,7 +275,7 @@ def quote_annotator(annotator):
 
 
 def _quotes(ann, text):
-    from pipeline.document import validate
+    from hebnews.document import validate
 
     d = ann.annotate(text).to_dict()
     validate(d)  # offsets of quotes, cues and mentions included
@@ -313,7 +313,7 @@ def test_nicknames_titles_and_acronyms_are_not_quotes(quote_annotator):
 
 
 def test_a_speech_verb_takes_the_person_named_right_after_it_as_subject():
-    from pipeline.quotes.speakers import _subject_after
+    from hebnews.quotes.speakers import _subject_after
 
     text = "הם נפגשו. אמר אתמול ראש הממשלה בנימין נתניהו כי"
     tokens, ents = _doc(text, {"בנימין נתניהו": "PER"})
@@ -335,7 +335,7 @@ def test_cross_validation_scores_held_out_folds_and_writes_nothing(quote_annotat
     import hashlib
     import json
 
-    from pipeline.train.quotes import cross_validate
+    from hebnews.train.quotes import cross_validate
 
     from .conftest import MODEL_DIR as model
     texts = [('השר משה כהן אמר אתמול: "נעשה הכל כדי לסיים את השביתה". ', "משה כהן", "אמר"),
@@ -362,7 +362,7 @@ def test_cross_validation_scores_held_out_folds_and_writes_nothing(quote_annotat
 
 
 def test_cue_lexicon_covers_feminine_and_plural_past_forms():
-    from pipeline.quotes import cue_like
+    from hebnews.quotes import cue_like
 
     words = {"הדגיש", "אמר", "טען"}
     assert cue_like("הדגישה", words) and cue_like("הדגישו", words) and cue_like("ואמרה", words)
@@ -378,8 +378,8 @@ def test_cue_lexicon_covers_feminine_and_plural_past_forms():
     ('"המצב קשה מאוד", אמר השר כך.', None),
 ])
 def test_kach_and_a_cue_after_the_closing_mark_is_the_attribution(text, cue):
-    from pipeline.annotator import Annotator
-    from pipeline.quotes.decode import _cue_after_kach
+    from hebnews.annotator import Annotator
+    from hebnews.quotes.decode import _cue_after_kach
 
     prep = Annotator.prepare(text)
     close = text.rindex('"', 0, text.index('"', 1) + 1)
@@ -426,8 +426,8 @@ def _ndoc(text: str, labels: dict[str, str]):
 def test_a_person_behind_a_glued_preposition_is_never_the_speaker_mention():
     """לטום הארקין, בשרמן: "to Tom", "at Sherman" are objects; a conjunction or ש keeps a subject
     (ושרון, כשאחרים), and the name after לדברי keeps its first letter (לדברי לירון: not ל + ירון)."""
-    from pipeline.quotes import SpeakerContext
-    from pipeline.quotes.mentions import _prepositional_people, _speaker_start
+    from hebnews.quotes import SpeakerContext
+    from hebnews.quotes.mentions import _prepositional_people, _speaker_start
 
     text = "בנשף לטום הארקין הסביר בשרמן ושרון כשכהן ולדברי לירון אלדר מחכים"
     tokens, ents = _ndoc(text, {"טום הארקין": "PER", "שרמן": "PER", "שרון": "PER", "כהן": "PER",
@@ -447,8 +447,8 @@ def test_a_person_behind_a_glued_preposition_is_never_the_speaker_mention():
 def test_a_person_close_behind_the_best_speaker_word_wins_over_a_plain_word():
     """שחיים 0.17, רון 0.13: when the head is torn between a word and a person (a name or a
     pronoun) the person is the speaker; a clear winner stays."""
-    from pipeline.quotes import SpeakerContext
-    from pipeline.quotes.mentions import _speaker_start
+    from hebnews.quotes import SpeakerContext
+    from hebnews.quotes.mentions import _speaker_start
 
     text = "רותם רון מסכימה ומפריכה את התמונה שחיים בבועה"
     tokens, ents = _ndoc(text, {"רותם רון": "PER"})
@@ -477,7 +477,7 @@ def test_a_place_that_is_also_a_first_name_or_surname_stays_apart_from_the_perso
 
 
 def test_mentions_with_the_same_words_take_the_label_most_of_them_carry():
-    from pipeline.clusters import vote_labels
+    from hebnews.clusters import vote_labels
 
     ents = [E("e1", 0, 5, "טראמפ", "PER"), E("e2", 10, 15, "טראמפ", "PER"), E("e3", 20, 25, "טראמפ", "GPE"),
             E("e4", 30, 35, "ישראל", "GPE"), E("e5", 40, 45, "ישראל", "GPE"), E("e6", 50, 55, "ישראל", "PER"),
@@ -496,8 +496,8 @@ def test_annotated_mentions_carry_their_clusters_label(quote_annotator):
 def test_a_quote_without_a_cue_from_the_head_takes_the_nearest_cue_word_of_its_sentence():
     """אומרים ששום מדינה ... "מבנה יציב": the speech verb before the quote in its sentence is its
     cue; a cue word in another sentence or inside a quotation is not."""
-    from pipeline.quote_head import CandidateInput
-    from pipeline.quotes.decode import _fallback_cue
+    from hebnews.quote_head import CandidateInput
+    from hebnews.quotes.decode import _fallback_cue
 
     text = 'הם אמרו דבר. המומחים אומרים ששום מדינה לא תהיה בטוחה בלי "מבנה יציב" באירופה.'
     tokens, _ = _ndoc(text, {})
@@ -514,7 +514,7 @@ def test_a_quote_without_a_cue_from_the_head_takes_the_nearest_cue_word_of_its_s
 
 
 def test_person_tokens_are_pronouns_and_the_words_of_peoples_names():
-    from pipeline.quotes.mentions import _person_tokens
+    from hebnews.quotes.mentions import _person_tokens
 
     text = "דונלד טראמפ נפגש עם נציגי רוסיה והוא אמר היא"
     tokens, ents = _ndoc(text, {"דונלד טראמפ": "PER", "רוסיה": "GPE"})
@@ -528,7 +528,7 @@ def test_a_quote_head_config_without_decoding_thresholds_gets_todays_values(tmp_
     (context_rnn, pointer) are dropped when false and refused when set."""
     import json
 
-    from pipeline.quote_head import CONFIG, HeadConfig
+    from hebnews.quote_head import CONFIG, HeadConfig
 
     old = {"layers": [8, 12], "dim": 768, "hidden": 256, "window": 30, "dropout": 0.2, "threshold": 0.5,
            "cue_threshold": 0.5, "speaker_threshold": 0.0, "context_rnn": False, "members": 3, "pointer": False,

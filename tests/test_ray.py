@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from pipeline.version import __version__
+from hebnews.version import __version__
 
-from pipeline.document import validate
+from hebnews.document import validate
 
 from .conftest import FIXTURES, MODEL_DIR, ROOT, SEED
 
@@ -47,7 +47,7 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("ray")
     _mixed_folder(root)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    common = [sys.executable, "-m", "pipeline.cli", "annotate", "in", "--pattern", "*", "--format", "jsonl",
+    common = [sys.executable, "-m", "hebnews.cli", "annotate", "in", "--pattern", "*", "--format", "jsonl",
               "--device", "cpu", "--model", str(MODEL_DIR)]
     local = subprocess.run(common + ["-o", "all.jsonl"], cwd=root, env=env, capture_output=True, timeout=600)
     ray = subprocess.run(common + ["-o", "out", "--engine", "ray", "--ray-workers", "2"], cwd=root, env=env,

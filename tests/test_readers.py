@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.readers import InputError, decode, is_hebrew_text
+from hebnews.readers import InputError, decode, is_hebrew_text
 
 HEB = "נשיא רוסיה ולדימיר פוטין נחת באלסקה, ואמר: \"נגיע להסכם\"."
 
@@ -55,7 +55,7 @@ def test_hebrew_check():
 
 
 def test_html_input_is_detected_and_extracted(tmp_path):
-    from pipeline.readers import looks_like_html, read_document
+    from hebnews.pages import looks_like_html, read_document
 
     body = ("<p>נשיא רוסיה ולדימיר פוטין נחת הערב באלסקה לפגישה עם נשיא ארצות הברית.</p>"
             "<p>לדברי הקרמלין, השיחות יימשכו כשש שעות ובסיומן תתקיים מסיבת עיתונאים משותפת.</p>")

@@ -1,7 +1,7 @@
 import pytest
 
-from pipeline.normalize import normalize
-from pipeline.segment import segment
+from hebnews.normalize import normalize
+from hebnews.segment import segment
 
 
 def toks(text):

@@ -2,7 +2,7 @@
 the layers each stage adds, and the stage list the README shows."""
 import pytest
 
-from pipeline.stages import ORDER, PipelineError, Stage, WorkDoc, check_chain, expand_names, run_stages
+from hebnews.stages import ORDER, PipelineError, Stage, WorkDoc, check_chain, expand_names, run_stages
 
 from .conftest import ROOT
 

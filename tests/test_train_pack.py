@@ -1,7 +1,7 @@
 """Document-context training data: consecutive sentences packed into runs (no model needed)."""
 import random
 
-from pipeline.train.ner import Rows, pack_rows
+from hebnews.train.ner import Rows, pack_rows
 
 CLS, SEP = 0, 2
 

@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from pipeline.writers import atomic_write_text
+from hebnews.writers import atomic_write_text
 
 
 def test_atomic_write_replaces_whole_file_with_normal_permissions(tmp_path):
@@ -34,7 +34,7 @@ def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path, monkeypatch):
 def test_stale_temp_files_of_a_killed_run_are_removed(tmp_path):
     import tempfile
 
-    from pipeline.writers import remove_stale_temps
+    from hebnews.writers import remove_stale_temps
 
     for name in ("a.json", "b.json"):
         fd, _ = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=tmp_path)

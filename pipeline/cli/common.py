@@ -14,7 +14,7 @@ log = logging.getLogger("hebnews")
 
 
 class CommandError(Exception):
-    """A command that cannot go on: :func:`pipeline.cli.main` prints ``message`` in one line and
+    """A command that cannot go on: :func:`hebnews.cli.main` prints ``message`` in one line and
     exits with ``code``."""
 
     def __init__(self, code: int, message: str):

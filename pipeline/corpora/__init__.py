@@ -1,6 +1,6 @@
 """Gold and raw-text readers for the corpora in the data directory (``--data-dir``, default
 :data:`DEFAULT_DATA_DIR`: ``$HEBNEWS_DATA_DIR`` or ``../shared/data``) and for our own gold
-under ``data/``, shared by training (:mod:`pipeline.train`) and scoring (:mod:`pipeline.evaluate`).
+under ``data/``, shared by training (:mod:`hebnews.train`) and scoring (:mod:`hebnews.evaluate`).
 
 Every reader takes the data directory (or a file) and fails with :class:`DataMissing` naming the
 missing file. One module per corpus family:

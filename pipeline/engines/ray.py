@@ -3,7 +3,7 @@
     hebnews annotate archive.jsonl docs/ -o out/ --engine ray [--ray-address auto|ray://head:10001]
         [--ray-workers N]
 
-Inputs are read by the same code as a local run (:mod:`pipeline.io.sources`), on the workers:
+Inputs are read by the same code as a local run (:mod:`hebnews.io.sources`), on the workers:
 text and HTML files (decoded, HTML extracted), JSONL archives (every field but ``text`` in
 ``meta``, a line without an id gets ``PATH:LINE``); paths stay as given in ``meta.source`` and
 are opened from the driver's working folder; s3://, gs://, ... files are read through pyarrow.
@@ -162,7 +162,7 @@ def annotate_with_ray(inputs: list[tuple[str, str]], out_dir: str, model_dir: st
                       batch_rows: int = 32, batch_sentences: int = 2048, encoding: str = "auto",
                       input_format: str = "auto",
                       on_error: Callable[[str], None] | None = None) -> RunResult:
-    """Annotate ``(path, name)`` inputs (as :func:`pipeline.io.sources.expand_inputs` gives
+    """Annotate ``(path, name)`` inputs (as :func:`hebnews.io.sources.expand_inputs` gives
     them) on Ray into JSONL shards under ``out_dir``; the documents and errors of a local
     ``--format jsonl`` run."""
     import ray

@@ -49,7 +49,7 @@ def predict_tags(classifier, sentences: list[list[str]], in_context: bool = True
     """Constrained-Viterbi tags for pre-tokenised sentences, via the inference stage. A model
     with document context reads the sentences as one running text (``in_context``: they are
     consecutive sentences of a corpus in its order, as NEMO's files are), or each on its own.
-    ``heads``: a :class:`pipeline.heads.HeadLexicon`, applied as the annotator applies it."""
+    ``heads``: a :class:`hebnews.heads.HeadLexicon`, applied as the annotator applies it."""
     from ..ner import BiosDecoder
 
     decoder = BiosDecoder(classifier.labels)
@@ -64,7 +64,7 @@ def predict_tags(classifier, sentences: list[list[str]], in_context: bool = True
 
 
 def evaluate_sentences(classifier, sentences, in_context: bool = True, heads=None) -> dict:
-    """Score gold :class:`pipeline.corpora.base.Sentence` objects; words are normalised as the annotator does."""
+    """Score gold :class:`hebnews.corpora.base.Sentence` objects; words are normalised as the annotator does."""
     from ..normalize import normalize
 
     words = [[normalize(w).text for w in s.tokens] for s in sentences]

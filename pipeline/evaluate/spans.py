@@ -1,7 +1,7 @@
 """Entity F1 on exact character spans, the way hebnews outputs entities (clitic prefixes out).
 
-Gold comes from :mod:`pipeline.corpora.conllu` (HTB with NEMO labels, IAHLT UD) or
-:mod:`pipeline.corpora.ner_gold` (our own JSONL): a text and its entities as character spans.
+Gold comes from :mod:`hebnews.corpora.conllu` (HTB with NEMO labels, IAHLT UD) or
+:mod:`hebnews.corpora.ner_gold` (our own JSONL): a text and its entities as character spans.
 Predictions are the :class:`pipeline.Annotator` run on that text, tokenisation and prefix
 stripping included. A prediction counts when start, end and label all match.
 """

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-log = logging.getLogger("pipeline.batch")  # the logger these messages always came from
+log = logging.getLogger("hebnews.batch")  # the logger these messages always came from
 
 
 class OutputError(OSError):

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 from ..document import surrogate_problem
-from ..readers import InputError, Opener, read_document, text_path
+from ..pages import read_document
+from ..readers import InputError, Opener, text_path
 
 Report = Callable[[str, str], None]
 

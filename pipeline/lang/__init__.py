@@ -1,1 +1,1 @@
-"""Language data the rules read: :mod:`pipeline.lang.he` holds everything Hebrew."""
+"""Language data the rules read: :mod:`hebnews.lang.he` holds everything Hebrew."""

@@ -51,7 +51,7 @@ PREFIX_LETTERS = frozenset(PREFIX_CHARS)
 # in/at, to, from, like: a name glued to one is an oblique, not a subject (לטום, בשרמן, מנתניהו)
 PREPOSITION_LETTERS = frozenset("בלמכ")
 
-# The prefix strings that may be stripped from an entity's first token (pipeline.prefixes). A
+# The prefix strings that may be stripped from an entity's first token (hebnews.prefixes). A
 # prefix ending in the article ה is not stripped by rule: in NEMO the article belongs to the name
 # far more often than not (הכנסת, הליכוד); והליכוד loses only its ו.
 STRIP_PREFIXES = ("ו", "ב", "ל", "מ", "ש", "כ", "וב", "ול", "ומ", "וש", "וכ", "שב", "של", "שמ",
@@ -113,7 +113,7 @@ KACH = frozenset(("כך", "וכך"))  # "thus": "...", כך אמר השר puts t
 PAST_SUFFIXES = ("ה", "ו")  # a past-tense verb's feminine and plural endings (הדגישה, הדגישו)
 
 # ----------------------------------------------------------------------------- quotation marks
-# The working text (pipeline.normalize) folds every quotation mark to " or '; these are for text
+# The working text (hebnews.normalize) folds every quotation mark to " or '; these are for text
 # read as it was written (gold files, speaker names, the original text).
 # stripped from the ends of a name's words when names are compared (clusters)
 NAME_EDGE = "\"'״׳“”„.,-()"

@@ -2,13 +2,13 @@
 
 Rules find the *candidates* (:mod:`.candidates`: pairs of quotation marks, telling opening and
 closing marks from gershayim in acronyms such as ארה"ב or ש"ח); the encoder decides. The quote
-head (:mod:`pipeline.quote_head`) reads the encoder's word vectors and scores, for each
+head (:mod:`hebnews.quote_head`) reads the encoder's word vectors and scores, for each
 candidate, whether it is a direct quotation, which word around it is the cue and which words are
 the speaker's mention; :mod:`.decode` turns the scores into quotes and cues, :mod:`.mentions`
 into the speaker's mention, and :mod:`.speakers` points the mention at an entity cluster (a
 pronoun, or a cue such as לדבריו, at the last person named before it).
 
-All offsets of candidates are into the *working* text (:mod:`pipeline.normalize` folds every
+All offsets of candidates are into the *working* text (:mod:`hebnews.normalize` folds every
 quotation mark to ``"`` or ``'``); quotes, cues and mentions are in original offsets.
 """
 from .candidates import Candidate, find_candidates, mark_roles

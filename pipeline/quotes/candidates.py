@@ -2,7 +2,7 @@
 
 Rules tell opening and closing marks from gershayim in acronyms (ארה"ב, ש"ח) and from a geresh
 inside or at the end of a word (ג'ורג', פרופ'); every pairing that may be a quotation becomes a
-candidate and the quote head (:mod:`pipeline.quote_head`) decides.
+candidate and the quote head (:mod:`hebnews.quote_head`) decides.
 """
 from __future__ import annotations
 

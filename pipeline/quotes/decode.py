@@ -76,7 +76,7 @@ class QuoteDocument:
     clusters: list[Cluster]
     cluster_of: dict[str, str]  # entity id -> cluster id
     vectors: np.ndarray  # (n_tokens, D) encoder word vectors (rows far from any mark may be zero)
-    feats: np.ndarray  # (n_tokens, F) NER features (pipeline.quote_head.token_features)
+    feats: np.ndarray  # (n_tokens, F) NER features (hebnews.quote_head.token_features)
     candidates: list[Candidate] | None = None  # find_candidates(nt.text) when None
 
 
@@ -134,8 +134,8 @@ def attribute_quotes(doc: QuoteDocument, reading: HeadReading | None, tagger: Qu
 
 def tag_quotes(doc: QuoteDocument, tagger: QuoteTagger | None, prefixes: PrefixStripper | None = None) -> list[dict]:
     """The ``quotes`` layer of one document (original offsets), from the quote head's scores;
-    ``tagger``: the :class:`~pipeline.quote_head.QuoteTagger` (None: no quotes); ``prefixes``:
-    the :class:`~pipeline.prefixes.PrefixStripper` that takes a clitic off a speaker mention."""
+    ``tagger``: the :class:`~hebnews.quote_head.QuoteTagger` (None: no quotes); ``prefixes``:
+    the :class:`~hebnews.prefixes.PrefixStripper` that takes a clitic off a speaker mention."""
     return attribute_quotes(doc, read_quotes(doc, tagger), tagger, prefixes)
 
 

@@ -95,8 +95,8 @@ def token_at(starts: list[int], pos: int) -> int:
 def find_mention(ctx: SpeakerContext, x, row, quote: tuple[int, int], cue_tok: int | None,
                  cfg: HeadConfig) -> Mention | None:
     """The speaker's mention around one quote from the head's scores (``x``: the candidate's
-    :class:`~pipeline.quote_head.CandidateInput`, ``row``: its
-    :class:`~pipeline.quote_head.CandidateScores`, ``quote``: its original span, ``cue_tok``: the
+    :class:`~hebnews.quote_head.CandidateInput`, ``row``: its
+    :class:`~hebnews.quote_head.CandidateScores`, ``quote``: its original span, ``cue_tok``: the
     cue's token). A pointer cue (לדבריו, לטענתה) is the mention itself, whatever name stands
     nearby; a mention after לדברי / לטענת keeps its first letter (לדברי לירון: not ל + ירון)."""
     n = len(x.context)

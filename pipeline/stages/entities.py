@@ -13,7 +13,7 @@ from .base import Stage, WorkDoc
 class NerDecode(Stage):
     """Log-probabilities -> entity token spans ``(first, last + 1, label, score)``: the
     constrained Viterbi path, then a head noun of the entity's type (קרן, עיריית) that stands
-    right before an entity joins it (:class:`pipeline.heads.HeadLexicon`)."""
+    right before an entity joins it (:class:`hebnews.heads.HeadLexicon`)."""
 
     name = "ner"
     requires = ("tokens", "logprobs")

@@ -29,7 +29,7 @@ class ConfigError(ValueError):
 
 @dataclass
 class NerConfig:
-    """``hebnews train ner``: fine-tuning on NEMO (:func:`pipeline.train.ner.train`). The
+    """``hebnews train ner``: fine-tuning on NEMO (:func:`hebnews.train.ner.train`). The
     defaults are the recipe of the shipped model's ingredients (``configs/train_ner.yaml``,
     ``models/hebnews-ner/hebnews_training.json``), apart from ``threads`` (a machine setting)."""
     base_model: str = "build/e5-he"  # output of `hebnews train prune`
@@ -66,7 +66,7 @@ class NerConfig:
 
 @dataclass
 class MlmConfig:
-    """``hebnews train mlm``: the domain-adaptive masked-LM pass (:func:`pipeline.train.mlm.train`)."""
+    """``hebnews train mlm``: the domain-adaptive masked-LM pass (:func:`hebnews.train.mlm.train`)."""
     base_model: str = "build/e5-he"
     output_dir: str = "build/e5-he-mlm"
     seq_len: int = 128
@@ -90,7 +90,7 @@ class MlmConfig:
 
 @dataclass
 class DeviceRecipe:
-    """``python3 -m pipeline.train.device run``: masked LM, NER with each seed, a soup."""
+    """``python3 -m hebnews.train.device run``: masked LM, NER with each seed, a soup."""
     minutes: float = 0  # time budget: a seed that would end past it is skipped (0 = none)
     seeds: list = field(default_factory=lambda: [13])
     greedy: bool = True  # greedy soup on NEMO dev (else uniform)
@@ -203,7 +203,7 @@ def check_device_recipe(recipe: dict, source: str) -> None:
 
 
 def load_device_recipe(path: Path | str) -> dict:
-    """The device recipe as written, checked; :func:`pipeline.train.device.run` completes its
+    """The device recipe as written, checked; :func:`hebnews.train.device.run` completes its
     sections with the defaults."""
     data = read_yaml(Path(path))
     check_device_recipe(data, str(path))

