@@ -4,7 +4,7 @@ The graph is read from the source with :mod:`ast`, so it sees every import, incl
 ones inside functions (they run on first use and form a cycle just the same) and the relative
 ones. An edge goes from a module to each ``pipeline`` module it names:
 
-* ``import pipeline.a.b`` -> ``pipeline.a.b``;
+* ``import hebnews.a.b`` -> ``hebnews.a.b``;
 * ``from P import n`` -> ``P.n`` when that is a module (``from . import mlm``), otherwise ``P``
   itself: a name taken from a package's ``__init__`` makes the module depend on that package.
 
