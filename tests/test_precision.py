@@ -127,11 +127,11 @@ def fixture_sentences(n: int = 20) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def fp32_reference():
-    if not (MODEL_DIR / "config.json").exists():
-        pytest.skip("no trained model")
+def fp32_reference(annotator):
     sents = fixture_sentences()
-    clf = TokenClassifier.load(MODEL_DIR, device="cpu", precision="fp32")
+    clf = annotator.classifier  # the session's, fp32 unless the suite runs in another precision
+    if clf.precision != "fp32":
+        clf = TokenClassifier.load(MODEL_DIR, device="cpu", precision="fp32")
     assert clf.precision == "fp32"
     return sents, clf.run(sents, [True] * len(sents), (8, 12))
 

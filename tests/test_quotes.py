@@ -355,7 +355,9 @@ def test_cross_validation_scores_held_out_folds_and_writes_nothing(quote_annotat
     before = hashlib.sha256((model / "quote_head.safetensors").read_bytes()).hexdigest()
     r = cross_validate(model, gold, folds=2, epochs=2, members=1)
     assert (r["folds"], r["documents"], r["gold_quotes"]) == (2, 4, 4)
-    assert 0.0 <= r["quote_f1"] <= 1.0 and r["predicted_quotes"] >= 0
+    # each quote is found by the rules and kept by the fold's head, with its named speaker
+    assert (r["predicted_quotes"], r["matched"], r["quote_f1"], r["errors"]) == (4, 4, 1.0, [])
+    assert (r["speaker_total"], r["speaker_correct"], r["cue_total"]) == (4, 4, 4)
     assert hashlib.sha256((model / "quote_head.safetensors").read_bytes()).hexdigest() == before
     with pytest.raises(ValueError, match="at least 2 folds"):
         cross_validate(model, gold, folds=1)
