@@ -113,8 +113,8 @@ def _precision_option(parser: argparse.ArgumentParser) -> None:
                         "other CPUs, where bf16 is slower), fp32, bf16 or fp16; int8 needs fp32")
 
 
-def load_annotator(args, **kw):
-    """The annotator the command's arguments ask for (``--model``, ``--device``, ``--precision``
+def load_annotator(args, model=None, **kw):
+    """The annotator the command's arguments ask for (``model``, else ``--model``, ``--device``, ``--precision``
     and, where the command has them, ``--quantize`` and ``--backend``); a model or device that
     cannot be used is a :class:`CommandError` (exit 3)."""
     from ..annotator import Annotator
@@ -124,6 +124,6 @@ def load_annotator(args, **kw):
         if getattr(args, opt, None) is not None:
             kw.setdefault(opt, getattr(args, opt))
     try:
-        return Annotator.load(args.model, device=args.device, precision=args.precision, **kw)
+        return Annotator.load(model or args.model, device=args.device, precision=args.precision, **kw)
     except ModelError as exc:
         raise CommandError(EXIT_MODEL, str(exc)) from None

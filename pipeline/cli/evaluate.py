@@ -89,8 +89,7 @@ def _char_scores(args, model, corpus: str):
         gold = jsonl_gold(path, parse_fold(args.fold))
     else:
         gold = iahlt_gold(args.data_dir, corpus, args.split)
-    args.model = model
-    ann = load_annotator(args, exclude=["quotes"])  # entities only
+    ann = load_annotator(args, model=model, exclude=["quotes"])  # entities only
     scores = score_spans(ann, gold, in_context=not args.no_context, running=args.running)
     return scores, len(gold), ann.classifier.context_length
 
