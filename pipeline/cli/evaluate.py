@@ -14,6 +14,12 @@ NER_GOLD = Path(__file__).resolve().parent.parent.parent / "data" / "ner"
 QUOTE_GOLD = Path(__file__).resolve().parent.parent.parent / "data" / "quotes"
 
 
+def _model_dir(args) -> Path:
+    from ..annotator import default_model_dir
+
+    return Path(args.model) if args.model else default_model_dir()
+
+
 def cmd_eval_quotes(args) -> int:
     from ..evaluate.quotes import evaluate
 
@@ -27,7 +33,7 @@ def cmd_eval_quotes(args) -> int:
              "train one with: hebnews train quotes")
         return EXIT_MODEL
     try:
-        res = evaluate(ann, gold)
+        res = evaluate(ann, gold, Path(args.cache) if args.cache else None, _model_dir(args), args.predictions)
     except (ValueError, KeyError) as exc:
         _err(f"{gold}: not a quote gold file ({exc})")
         return EXIT_DATA
@@ -204,6 +210,10 @@ def add_parser(sub, common) -> None:
     eq.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     eq.add_argument("--device", default="auto")
     _precision_option(eq)
+    eq.add_argument("--cache", metavar="DIR",
+                    help="keep the documents as they stand before the quote head under DIR (e.g. "
+                         "build/quote-cache): a rerun runs only the quote head and the speaker rules")
+    eq.add_argument("--predictions", metavar="FILE", help="write the predicted documents (JSONL)")
     eq.add_argument("--show-errors", action="store_true",
                     help="print each missed and spurious quote (with context) and each speaker error")
     e.set_defaults(func=cmd_eval)

@@ -53,7 +53,9 @@ def _quotes(args) -> int:
 
     if args.cv:
         res = cross_validate(Path(args.model), Path(args.train), folds=args.cv, epochs=args.epochs,
-                             seed=args.seed, members=args.members, window=args.window)
+                             seed=args.seed, members=args.members, window=args.window,
+                             cache_dir=None if args.no_cache else Path(args.cache),
+                             predictions=Path(args.predictions) if args.predictions else None)
         if not args.verbose:
             res.pop("errors", None)
     else:
@@ -200,7 +202,13 @@ def add_parser(sub, common) -> None:
     tq.add_argument("--cv", type=int, metavar="K",
                     help="instead of training: K-fold cross-validation on --train (heads of the other "
                          "folds tag each fold through the whole pipeline); prints quote F1 and speaker "
-                         "accuracy, writes nothing")
+                         "accuracy; writes only its cache (--cache)")
+    tq.add_argument("--cache", default="build/quote-cache", metavar="DIR",
+                    help="--cv: keep each fold's head and its documents before the quote head under DIR, "
+                         "keyed by the model, the gold and the options: a rerun only runs the quote head "
+                         "and the speaker rules")
+    tq.add_argument("--no-cache", action="store_true", help="--cv: train and encode everything, keep nothing")
+    tq.add_argument("--predictions", metavar="FILE", help="--cv: write the predicted documents (JSONL)")
     t.set_defaults(func=cmd_train)
 
 

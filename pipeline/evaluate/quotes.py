@@ -117,11 +117,34 @@ def score(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
             "errors": errors}
 
 
-def evaluate(annotator, gold_path: Path | str) -> dict:
+def evaluate(annotator, gold_path: Path | str, cache: Path | None = None, model_dir: Path | None = None,
+             predictions: Path | None = None) -> dict:
+    """Score ``annotator`` on a quote gold file. ``cache``: a folder (e.g. build/quote-cache)
+    where the documents before the quote head are kept (:mod:`.quote_cache`; ``model_dir``: the
+    annotator's model folder, part of the key), so a rerun after a speaker-rule change runs no
+    encoder. ``predictions``: a JSONL file for the predicted documents (with the gold's ids)."""
     from ..corpora.quote_gold import load
 
     gold = load([gold_path])
-    preds = [d.to_dict() for d in annotator.annotate_many([g["text"] for g in gold])]
+    texts = [g["text"] for g in gold]
+    if cache is None:
+        preds = [d.to_dict() for d in annotator.annotate_many(texts)]
+    else:
+        from .quote_cache import cache_key, finish_docs, prepared_docs
+
+        key = cache_key(Path(model_dir), Path(gold_path), {"precision": annotator.classifier.precision,
+                                                           "layers": list(annotator.quote_tagger.cfg.layers)})
+        preds = finish_docs(annotator, prepared_docs(annotator, texts, Path(cache) / key / "docs.pkl"))
+    if predictions is not None:
+        write_predictions(predictions, gold, preds)
     result = score(preds, gold)
     result["gold"] = str(gold_path)
     return result
+
+
+def write_predictions(path: Path | str, gold: list[dict], preds: list[dict]) -> None:
+    """Predicted documents as JSONL, each with its gold document's id, in the gold's order."""
+    import json
+
+    Path(path).write_text("".join(json.dumps({"id": g.get("id"), **p}, ensure_ascii=False) + "\n"
+                                  for g, p in zip(gold, preds)), encoding="utf-8")

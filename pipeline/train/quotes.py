@@ -213,15 +213,23 @@ def train(model_dir: Path, train_path: Path, dev_path: Path | None, out_dir: Pat
 
 def cross_validate(model_dir: Path, train_path: Path, folds: int = 5, epochs: int = 40, seed: int = 13,
                    layers: tuple[int, ...] = (8, 12), window: int = 30, hidden: int = 256, members: int = 3,
-                   speaker_threshold: float = 0.0) -> dict:
+                   speaker_threshold: float = 0.0, cache_dir: Path | None = None,
+                   predictions: Path | None = None) -> dict:
     """K-fold cross-validation on the training gold: for each fold, heads trained (and the cue
     lexicon built) on the other folds tag the fold's documents through the whole annotator, rules
     included. Four times the quotes of the dev gold, so a rule or head change can be judged on
-    text nobody looked at while writing it; the shipped head is not touched."""
+    text nobody looked at while writing it; the shipped head is not touched.
+
+    With ``cache_dir`` each fold's head (stored fp16, as a shipped head is, and read back from
+    disk on the first run too, so a rerun scores the same) and its documents before the quote head
+    are kept under ``cache_dir/<key>/fold<K>/`` (:mod:`hebnews.evaluate.quote_cache`): a rerun trains
+    nothing and runs no encoder, only the quote head and the rules after it (seconds).
+    ``predictions``: a JSONL file for the predicted documents, in the gold's order."""
     from ..annotator import Annotator
-    from ..evaluate.quotes import score
-    from ..quote_head import QuoteTagger
     from ..corpora.quote_gold import load
+    from ..evaluate.quotes import score, write_predictions
+    from ..quote_head import QuoteTagger
+    from ..evaluate.quote_cache import cache_key, finish_docs, prepared_docs
 
     if folds < 2:
         raise ValueError("cross-validation needs at least 2 folds")
@@ -231,21 +239,38 @@ def cross_validate(model_dir: Path, train_path: Path, folds: int = 5, epochs: in
     if len(docs) < folds:
         raise ValueError(f"{len(docs)} documents cannot make {folds} folds")
     t0 = time.time()
-    examples = [featurize(ann, [d], layers, window) for d in docs]
+    params = {"cv": folds, "epochs": epochs, "seed": seed, "layers": list(layers), "window": window,
+              "hidden": hidden, "members": members, "speaker_threshold": speaker_threshold}
+    root = Path(cache_dir) / cache_key(Path(model_dir), Path(train_path), params) if cache_dir else None
+    examples = None
     order = list(range(len(docs)))
     random.Random(seed).shuffle(order)
     fold_of = {i: k % folds for k, i in enumerate(order)}
     preds: list[dict | None] = [None] * len(docs)
     for f in range(folds):
-        rest = [e for i, ex in enumerate(examples) if fold_of[i] != f for e in ex]
-        cfg = _head_config(ann, [d for i, d in enumerate(docs) if fold_of[i] != f], layers, window, hidden,
-                           members, speaker_threshold)
-        tagger = QuoteTagger([fit(rest, cfg, epochs=epochs, seed=seed + k) for k in range(members)], cfg)
+        fold_dir = root / f"fold{f}" if root is not None else None
+        tagger = QuoteTagger.load(fold_dir) if fold_dir is not None else None
+        if tagger is None:
+            if examples is None:
+                examples = [featurize(ann, [d], layers, window) for d in docs]
+            rest = [e for i, ex in enumerate(examples) if fold_of[i] != f for e in ex]
+            cfg = _head_config(ann, [d for i, d in enumerate(docs) if fold_of[i] != f], layers, window, hidden,
+                               members, speaker_threshold)
+            tagger = QuoteTagger([fit(rest, cfg, epochs=epochs, seed=seed + k) for k in range(members)], cfg)
+            if fold_dir is not None:
+                tagger.save(fold_dir)
+                tagger = QuoteTagger.load(fold_dir)
         fold_ann = ann.replace(quote_tagger=tagger, exclude=())
         held = [i for i in range(len(docs)) if fold_of[i] == f]
-        for i, doc in zip(held, fold_ann.annotate_many([docs[i]["text"] for i in held])):
-            preds[i] = doc.to_dict()
+        ready = prepared_docs(fold_ann, [docs[i]["text"] for i in held],
+                              fold_dir / "docs.pkl" if fold_dir is not None else None)
+        for i, doc in zip(held, finish_docs(fold_ann, ready)):
+            preds[i] = doc
         log.info("fold %d/%d done (%.0f s)", f + 1, folds, time.time() - t0)
+    if predictions is not None:
+        write_predictions(predictions, docs, preds)
     result = score(preds, docs)
     result.update({"folds": folds, "gold": str(train_path), "seconds": round(time.time() - t0, 1)})
+    if root is not None:
+        result["cache"] = str(root)
     return result
