@@ -129,3 +129,28 @@ NAME_HYPHENS = ("-", MAQAF, "–")  # a name runs on over these (רושין-רי
 # the entity types of NEMO (and of our model): people, organisations, geo-political entities,
 # locations, facilities, events, works of art, languages, products
 NEMO_TYPES = ("PER", "ORG", "GPE", "LOC", "FAC", "EVE", "WOA", "ANG", "DUC")
+
+# ----------------------------------------------------------------------------- speaker mentions
+# Cardinal number words (masculine, feminine and construct forms, older spellings without yod):
+# never a speaker on their own (אדם אחד, אחד הנוכחים: the noun they count is). The plural
+# quantity nouns עשרות, מאות, אלפים head a phrase of their own (ואלפים הריעו) and are not here.
+NUMERALS = frozenset((
+    "אחד", "אחת", "שניים", "שתיים", "שני", "שתי", "שלושה", "שלוש", "שלושת", "ארבעה", "ארבע", "ארבעת",
+    "חמישה", "חמשה", "חמש", "חמשת", "שישה", "ששה", "שש", "ששת", "שבעה", "שבע", "שבעת", "שמונה", "שמונת",
+    "תשעה", "תשע", "תשעת", "עשרה", "עשר", "עשרת", "עשרים", "שלושים", "ארבעים", "חמישים", "שישים", "שבעים",
+    "שמונים", "תשעים", "מאה", "מאתיים", "אלף", "אלפיים"))
+# Quantifiers that stand before the noun they count (כמה מהעובדים, רוב התושבים, חלק מהחברים)
+QUANTIFIERS = frozenset(("כמה", "חלק", "רוב", "מקצת", "מרבית", "כל", "אחדים"))
+# Words that never name who speaks: copulas (אינה, הינו, היה), negation and existence (אין, יש,
+# לא), adverbs and conjunctions (גם, כבר, תחילה, נוסף, כי, אך). The head sometimes puts the speaker
+# there (אינה in "X אינה מסכימה: ..."); the mention is then another word.
+NON_NOMINAL = frozenset((
+    "אינו", "אינה", "אינם", "אינן", "איננו", "איננה", "אינני", "הינו", "הינה", "הינם", "הינן", "הנו", "הנה",
+    "היה", "היתה", "הייתה", "היו", "יהיה", "תהיה", "יהיו", "להיות", "אין", "יש", "לא",
+    "גם", "אף", "רק", "עוד", "כבר", "אז", "כך", "כן", "תחילה", "נוסף", "בנוסף", "עדיין", "מאוד", "אולי", "אכן",
+    "שוב", "כעת", "עכשיו", "היום", "אתמול", "מחר", "לכן", "אפוא", "למשל", "ובכן", "כאמור", "בינתיים",
+    "כי", "אך", "אבל", "אולם", "ואולם", "כאשר", "אם", "או", "אלא", "כדי", "למרות", "משום", "כיוון"))
+# Nouns spelled like a speech verb of the cue lexicon: כתב / כתבת / כתבי (reporter, reporter
+# (f.), reporters of; also "wrote", "you wrote"), כתבה (article; "she wrote"), דובר / דוברת / דוברי
+# (spokesperson(s); "was spoken")
+CUE_HOMOGRAPHS = frozenset(("כתב", "כתבת", "כתבי", "כתבה", "דובר", "דוברת", "דוברי"))

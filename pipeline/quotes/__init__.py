@@ -12,8 +12,9 @@ All offsets of candidates are into the *working* text (:mod:`hebnews.normalize` 
 quotation mark to ``"`` or ``'``); quotes, cues and mentions are in original offsets.
 """
 from .candidates import Candidate, find_candidates, mark_roles
-from .decode import Cue, HeadReading, Quote, QuoteDocument, attribute_quotes, bare_cue, cue_like, read_quotes, tag_quotes
+from .decode import Cue, HeadReading, Quote, QuoteDocument, attribute_quotes, read_quotes, tag_quotes
 from .mentions import Mention, SpeakerContext, find_mention
+from .nominal import bare_cue, cue_like
 from .speakers import Speaker, resolve_speaker
 
 __all__ = ["Candidate", "Cue", "HeadReading", "Mention", "Quote", "QuoteDocument", "Speaker", "SpeakerContext", "bare_cue",

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..lang.he import BARE_POINTER_CUE, CONJUNCTION, FINAL_FORM, KACH, PAST_SUFFIXES, POINTER_CUE, PRONOUNS, RELATIVE
+from ..lang.he import BARE_POINTER_CUE, KACH, POINTER_CUE, PRONOUNS
 from .candidates import Candidate, find_candidates, overlap
 from .mentions import SpeakerContext, find_mention
+from .nominal import cue_like, homograph_noun
 from .speakers import Speaker, resolve_speaker
 
 if TYPE_CHECKING:
@@ -168,14 +169,15 @@ def _attribute(ctx: SpeakerContext, x, row, span: tuple[int, int], prev: Speaker
     cue_tok = mention = None
     if x.context:
         cue_tok = _head_cue(tokens, x, row, cue_words)
-        mention = find_mention(ctx, x, row, span, cue_tok, cfg)
+        mention = find_mention(ctx, x, row, span, cue_tok, cfg, cue_words)
     if mention is not None and len(mention.tokens) == 1:
         # a word tagged as the speaker's mention that is the cue, or looks like one to the
-        # head (a verb without a subject, לדבריו), carries the person inside it
+        # head (a verb without a subject, לדבריו), carries the person inside it; a noun spelled
+        # like a speech verb (כתבת "a reporter") is a subject that describes the speaker
         k = mention.tokens[0]
         word = tokens[k].norm
-        if k == cue_tok or row.cue[x.context.index(k)] >= cfg.pointer_cue_threshold or POINTER_CUE.match(word) \
-                or cue_like(word, cue_words):
+        if (k == cue_tok or row.cue[x.context.index(k)] >= cfg.pointer_cue_threshold or POINTER_CUE.match(word)
+                or cue_like(word, cue_words)) and not homograph_noun(tokens, k, cue_tok):
             mention.pointer = True
             cue_tok = k if cue_tok is None else cue_tok
     cue = Cue.of(tokens[cue_tok]) if cue_tok is not None else None
@@ -231,24 +233,6 @@ def _split_quotations(work: str, cands: list[Candidate], kept: list[int]) -> lis
 
 
 # ----------------------------------------------------------------------------- the cue lexicon
-
-def bare_cue(word: str) -> str:
-    """A cue word without a conjunction or relative prefix (ואמר, שאמר -> אמר): the form the
-    cue lexicon (``HeadConfig.cue_words``) holds."""
-    return word[1:] if len(word) > 3 and word[0] in (CONJUNCTION, RELATIVE) else word
-
-
-def cue_like(word: str, cue_words) -> bool:
-    """A cue word of the training gold, or its past-tense feminine / plural form (הדגיש ->
-    הדגישה, הדגישו): the lexicon holds the forms the gold happened to use."""
-    w = bare_cue(word)
-    if w in cue_words:
-        return True
-    if len(w) > 3 and w[-1] in PAST_SUFFIXES:
-        stem = w[:-1]
-        return (stem[:-1] + FINAL_FORM.get(stem[-1], stem[-1])) in cue_words  # טענו -> טען
-    return False
-
 
 def _fallback_cue(tokens, x, cue_words, quote_spans) -> int | None:
     """A cue for a quote the head gave none: the nearest word of the cue lexicon (or its

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..lang.he import (BARE_POINTER_CUE, CONJUNCTION, NAME_HYPHENS, PARAGRAPH_OPENING, POINTER_CUE,
+from ..lang.he import (BARE_POINTER_CUE, CONJUNCTION, HEB_LETTER, NAME_HYPHENS, PARAGRAPH_OPENING, POINTER_CUE,
                        PREPOSITION_LETTERS, PRONOUNS, RELATIVE, WHEN)
 from ..quote_head import HeadConfig
 from .candidates import overlap
+from .nominal import non_nominal, numeral_phrase
 
 if TYPE_CHECKING:
     from ..clusters import Cluster
@@ -69,6 +70,13 @@ class SpeakerContext:
         return _prepositional_people(self.tokens, self.entities, self.starts)
 
     @cached_property
+    def never_speakers(self) -> set[int]:
+        """Tokens that never start a speaker mention: a person behind a preposition
+        (:func:`_prepositional_people`) and a word that is no noun (:func:`~.nominal.non_nominal`:
+        אינה, תחילה, כי)."""
+        return self.oblique_people | {i for i, t in enumerate(self.tokens) if t.kind == "heb" and non_nominal(t.norm)}
+
+    @cached_property
     def cluster_by_id(self) -> dict[str, Cluster]:
         return {c.id: c for c in self.clusters}
 
@@ -80,10 +88,45 @@ class SpeakerContext:
     def doc_words(self) -> set[str]:
         return {t.norm for t in self.tokens if t.kind == "heb"}
 
+    @cached_property
+    def paragraphs(self) -> tuple[list[int], list[str]]:
+        """The paragraphs' starts and languages (:func:`paragraph_language`)."""
+        starts = [0] + [i + 1 for i, c in enumerate(self.original) if c == "\n"]
+        ends = starts[1:] + [len(self.original) + 1]
+        return starts, [_language(self.original[a:b - 1]) for a, b in zip(starts, ends)]
+
+    def language_at(self, pos: int) -> str:
+        """The language of the paragraph holding ``pos`` ("he" or "other")."""
+        starts, langs = self.paragraphs
+        return langs[max(0, bisect.bisect_right(starts, pos) - 1)]
+
+    def entities_in_language_of(self, pos: int) -> list[Entity]:
+        """The entities in paragraphs of the language of the paragraph holding ``pos``: the
+        people a Hebrew quote's speaker may be (an English tweet's author is not)."""
+        lang = self.language_at(pos)
+        by_lang = self.__dict__.setdefault("_by_language", {})
+        if lang not in by_lang:
+            by_lang[lang] = [e for e in self.entities if self.language_at(e.start) == lang]
+        return by_lang[lang]
+
     def named(self, e) -> tuple[str, str]:
         """(the name of the entity's cluster, else its own text; its id)."""
         c = self.cluster_by_id.get(self.cluster_of.get(e.id))
         return (c.name if c else e.text), e.id
+
+
+def _language(paragraph: str) -> str:
+    heb = len(HEB_LETTER.findall(paragraph))
+    other = sum(1 for c in paragraph if c.isalpha()) - heb
+    return "he" if heb >= other else "other"
+
+
+def paragraph_language(text: str, pos: int) -> str:
+    """"he" when the paragraph of ``text`` holding ``pos`` has at least as many Hebrew letters as
+    letters of other scripts, else "other" (an English tweet quoted in its own paragraph)."""
+    a = text.rfind("\n", 0, pos) + 1
+    b = text.find("\n", pos)
+    return _language(text[a:b if b >= 0 else len(text)])
 
 
 def token_at(starts: list[int], pos: int) -> int:
@@ -93,14 +136,17 @@ def token_at(starts: list[int], pos: int) -> int:
 
 
 def find_mention(ctx: SpeakerContext, x, row, quote: tuple[int, int], cue_tok: int | None,
-                 cfg: HeadConfig) -> Mention | None:
+                 cfg: HeadConfig, cue_words=frozenset()) -> Mention | None:
     """The speaker's mention around one quote from the head's scores (``x``: the candidate's
     :class:`~hebnews.quote_head.CandidateInput`, ``row``: its
     :class:`~hebnews.quote_head.CandidateScores`, ``quote``: its original span, ``cue_tok``: the
     cue's token). A pointer cue (לדבריו, לטענתה) is the mention itself, whatever name stands
-    nearby; a mention after לדברי / לטענת keeps its first letter (לדברי לירון: not ל + ירון)."""
+    nearby; a mention after לדברי / לטענת keeps its first letter (לדברי לירון: not ל + ירון).
+    A word that is no noun (אינה, תחילה) never starts it; a numeral or quantifier takes the
+    noun it counts (אדם אחד, אחד הנוכחים; ``cue_words``: the cue lexicon), and alone is no
+    mention."""
     n = len(x.context)
-    kb = _speaker_start(ctx, row.speaker_b[:n], x.context, quote, skip=ctx.oblique_people, people=ctx.people,
+    kb = _speaker_start(ctx, row.speaker_b[:n], x.context, quote, skip=ctx.never_speakers, people=ctx.people,
                         ratio=cfg.person_ratio)
     if cue_tok is not None and POINTER_CUE.match(ctx.tokens[cue_tok].norm):
         kb = x.context.index(cue_tok)
@@ -117,6 +163,9 @@ def find_mention(ctx: SpeakerContext, x, row, quote: tuple[int, int], cue_tok: i
     while (tokens[span[-1]].text in NAME_HYPHENS and span[-1] + 1 < len(tokens)
            and tokens[span[-1] + 1].start == tokens[span[-1]].end):
         span.append(span[-1] + 1)
+    span = numeral_phrase(tokens, span, cue_tok, cue_words)
+    if span is None:
+        return None
     s0, end = _mention_start(ctx, span[0], cue_tok), tokens[span[-1]].end
     return Mention(s0, end, ctx.original[s0:end], span)
 
@@ -189,6 +238,7 @@ def _speaker_start(ctx: SpeakerContext, scores, context: list[int], quote: tuple
     original, tokens = ctx.original, ctx.tokens
     check_par = quote is not None and bool(original)
     opens_par = check_par and _opens_paragraph(original, quote[0])
+    lang = ctx.language_at(quote[0]) if check_par else None
     valid: list[int] = []
     for kb in order:
         t = tokens[context[kb]]
@@ -196,7 +246,8 @@ def _speaker_start(ctx: SpeakerContext, scores, context: list[int], quote: tuple
             continue
         if check_par:
             gap = original[t.end:quote[0]] if t.end <= quote[0] else original[quote[1]:t.start]
-            if "\n" in gap and not (opens_par and t.end <= quote[0] and gap.count("\n") <= 2):
+            if "\n" in gap and not (opens_par and t.end <= quote[0] and gap.count("\n") <= 2
+                                    and ctx.language_at(t.start) == lang):
                 continue
         valid.append(int(kb))
     if not valid:

@@ -12,9 +12,10 @@ import bisect
 from dataclasses import dataclass
 
 from ..lang.he import (ARTICLE, COMPANY, CONJUNCTION, GROUP_WORDS, LIST_SEPARATOR, OBLIQUE_WORDS, POINTER_CUE,
-                       PREFIX_LETTERS, PREPOSITION_LETTERS, PRONOUNS, RELATIVE)
+                       PREFIX_LETTERS, PREPOSITION_LETTERS, RELATIVE)
 from .candidates import overlap
 from .mentions import Mention, SpeakerContext, token_at
+from .nominal import pronoun
 
 
 @dataclass
@@ -39,10 +40,12 @@ def resolve_speaker(ctx: SpeakerContext, mention: Mention | None, cue_start: int
 
 def _who(ctx: SpeakerContext, mention: Mention | None, cue_start: int | None, qstart: int,
          prev: Speaker | None) -> tuple[str, str | None] | None:
-    """(speaker text, entity id or None) for one quote, or None when nobody is named."""
+    """(speaker text, entity id or None) for one quote, or None when nobody is named. Only
+    entities in paragraphs of the quote's language are read (:meth:`SpeakerContext.entities_in_language_of`)."""
+    ents = ctx.entities_in_language_of(qstart)
     if mention is not None:
         m0, m1 = mention.start, mention.end
-        inside = [e for e in ctx.entities if overlap(e.start, e.end, m0, m1)]
+        inside = [e for e in ents if overlap(e.start, e.end, m0, m1)]
         first = [e for e in inside if e.start <= m0 + 1]
         pers = [e for e in inside if e.label == "PER"]
         if first or pers:
@@ -54,13 +57,13 @@ def _who(ctx: SpeakerContext, mention: Mention | None, cue_start: int | None, qs
         # a pronoun (הוא) or a word that is also the cue (לדבריו, a verb without a subject)
         # points back to a person named before; other words describe the speaker themselves
         # (דובר המשטרה, הדוברת)
-        if not (len(words) == 1 and (words[0] in PRONOUNS or mention.pointer)):
-            return _described(ctx, mention, words, bool(inside), min(m0, qstart))
+        if not (len(words) == 1 and (pronoun(words[0]) or mention.pointer)):
+            return _described(ctx, ents, mention, words, bool(inside), min(m0, qstart))
         anchor = m0
-        if mention.pointer and words[0] not in PRONOUNS and not POINTER_CUE.match(words[0]):
+        if mention.pointer and not pronoun(words[0]) and not POINTER_CUE.match(words[0]):
             # a speech verb with its subject after it (אמר ראש הממשלה נתניהו, אומר גבאי):
             # a person named within the next few words, in the same sentence, outside quotes
-            late = _subject_after(m1, ctx.tokens, ctx.entities, ctx.quote_spans)
+            late = _subject_after(m1, ctx.tokens, ents, ctx.quote_spans)
             if late is not None:
                 return ctx.named(late)
     elif cue_start is not None:
@@ -72,7 +75,7 @@ def _who(ctx: SpeakerContext, mention: Mention | None, cue_start: int | None, qs
         return None
     # a pronoun, לדבריו or a verb without a subject: the last person named before it, outside
     # quotations
-    person = _antecedent(min(anchor, qstart), ctx.tokens, ctx.entities, ctx.quote_spans)
+    person = _antecedent(min(anchor, qstart), ctx.tokens, ents, ctx.quote_spans)
     if person is not None:
         return ctx.named(person)
     if prev is not None:
@@ -80,28 +83,29 @@ def _who(ctx: SpeakerContext, mention: Mention | None, cue_start: int | None, qs
     return None
 
 
-def _described(ctx: SpeakerContext, mention: Mention, words: list[str], has_entity: bool,
+def _described(ctx: SpeakerContext, ents, mention: Mention, words: list[str], has_entity: bool,
                limit: int) -> tuple[str, str | None]:
     """A mention that describes the speaker (השר, השלושה, החברה, דובר המשטרה): the person,
-    people or organisation named before ``limit`` it stands for, else the description itself."""
-    person = _titled_person(mention, ctx.tokens, ctx.entities, whole=has_entity)
+    people or organisation named before ``limit`` (among ``ents``) it stands for, else the
+    description itself."""
+    person = _titled_person(mention, ctx.tokens, ents, whole=has_entity)
     if person is not None:
         return ctx.named(person)
     if words[0] in GROUP_WORDS and ctx.original:
-        group = _group(GROUP_WORDS[words[0]], limit, ctx.entities, ctx.quote_spans, ctx.original)
+        group = _group(GROUP_WORDS[words[0]], limit, ents, ctx.quote_spans, ctx.original)
         if group is not None:
             return group
     if len(words) == 1 and COMPANY.match(words[0]):
-        org = _company(ctx, limit)
+        org = _company(ctx, ents, limit)
         if org is not None:
             return ctx.named(org)
     return mention.text, None
 
 
-def _company(ctx: SpeakerContext, limit: int):
-    """The organisation the text is about, before ``limit``: most mentions so far, then the first
-    named; None without one."""
-    orgs = [e for e in ctx.entities if e.label == "ORG" and e.end <= limit and _outside(e, ctx.quote_spans)]
+def _company(ctx: SpeakerContext, ents, limit: int):
+    """The organisation the text is about (among ``ents``), before ``limit``: most mentions so
+    far, then the first named; None without one."""
+    orgs = [e for e in ents if e.label == "ORG" and e.end <= limit and _outside(e, ctx.quote_spans)]
     if not orgs:
         return None
     count: dict[str, int] = {}
@@ -116,18 +120,24 @@ def _bare(word: str) -> str:
 
 def _titled_person(mention: Mention, tokens, entities, whole: bool = False):
     """A description (הנשיא, השר) that the text used before as the title in front of a person's
-    name (הנשיא גורג בוש, נשיא ארה"ב גורג בוש): that person, the latest such one. Its first word
-    is matched, or with ``whole`` (a title in the construct state with a named complement: שר
+    name (הנשיא גורג בוש, נשיא ארה"ב גורג בוש) or in apposition right after it (דליה קובל,
+    השופטת; יוסי אברהם, מנהל בית החולים): that person, the latest such one. Its first word is
+    matched, or with ``whole`` (a title in the construct state with a named complement: שר
     האוצר, דובר המשטרה) every word (שר האוצר יצחק מודעי; שר החוץ דוד לוי is someone else)."""
     words = mention.text.split()
     head, rest = _bare(words[0]), (words[1:] if whole else [])
     m0 = mention.start
-    by_start = {e.token_start if e.token_start is not None else e.start: e for e in entities if e.label == "PER"}
+    pers = [e for e in entities if e.label == "PER"]
+    by_start = {e.token_start if e.token_start is not None else e.start: e for e in pers}
+    by_end = {e.end: e for e in pers}
     found = None
     for i, t in enumerate(tokens):
         if t.start >= m0:
             break
         if _bare(t.text) != head or [x.text for x in tokens[i + 1:i + 1 + len(rest)]] != rest:
+            continue
+        if i >= 2 and tokens[i - 1].text == "," and tokens[i - 2].end in by_end:
+            found = by_end[tokens[i - 2].end]
             continue
         j = i + len(rest)
         for k in range(j + 1, min(j + 5, len(tokens))):

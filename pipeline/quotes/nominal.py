@@ -1,0 +1,101 @@
+"""Which words can name a speaker: word-class rules for speaker mentions.
+
+* A numeral or quantifier counts a noun (אדם אחד, אחד הנוכחים, כמה מהעובדים): the mention is
+  that phrase, never the number alone (:func:`numeral_phrase`).
+* Copulas, negation, adverbs and conjunctions (אינה, אין, תחילה, כי) never name a speaker
+  (:func:`non_nominal`).
+* A noun spelled like a speech verb (כתבת "a reporter" / "you wrote", דובר, כתב) is a subject,
+  not a verb without one, when another word is the quote's cue (:func:`homograph_noun`).
+
+The cue lexicon's lookups (:func:`bare_cue`, :func:`cue_like`) live here too: both the mention
+rules and the cue rules read them.
+"""
+from __future__ import annotations
+
+from ..lang.he import (ARTICLE, CONJUNCTION, CUE_HOMOGRAPHS, FINAL_FORM, NON_NOMINAL, NUMERALS, OBLIQUE_WORDS,
+                       PAST_SUFFIXES, PREPOSITIONS, PRONOUNS, QUANTIFIERS, RELATIVE, WHEN)
+
+PARTITIVE = "מ"  # אחד מהם, כמה מהעובדים: "of"
+
+
+def bare_cue(word: str) -> str:
+    """A cue word without a conjunction or relative prefix (ואמר, שאמר -> אמר): the form the
+    cue lexicon (``HeadConfig.cue_words``) holds."""
+    return word[1:] if len(word) > 3 and word[0] in (CONJUNCTION, RELATIVE) else word
+
+
+def cue_like(word: str, cue_words) -> bool:
+    """A cue word of the training gold, or its past-tense feminine / plural form (הדגיש ->
+    הדגישה, הדגישו): the lexicon holds the forms the gold happened to use."""
+    w = bare_cue(word)
+    if w in cue_words:
+        return True
+    if len(w) > 3 and w[-1] in PAST_SUFFIXES:
+        stem = w[:-1]
+        return (stem[:-1] + FINAL_FORM.get(stem[-1], stem[-1])) in cue_words  # טענו -> טען
+    return False
+
+
+def _bare(word: str) -> str:
+    """Without a conjunction (ו) or relative (ש) prefix."""
+    return word[1:] if len(word) > 2 and word[0] in (CONJUNCTION, RELATIVE) else word
+
+
+def pronoun(word: str) -> bool:
+    """A personal pronoun, a ו / ש / כש prefix allowed (והוא, שהיא, כשהם)."""
+    if word in PRONOUNS:
+        return True
+    for p in (CONJUNCTION + WHEN, WHEN, CONJUNCTION + RELATIVE, CONJUNCTION, RELATIVE):
+        if word.startswith(p) and word[len(p):] in PRONOUNS:
+            return True
+    return False
+
+
+def non_nominal(word: str) -> bool:
+    """A copula, negation, adverb or conjunction (a ו/ש prefix allowed: ולא, שאינה)."""
+    return word in NON_NOMINAL or _bare(word) in NON_NOMINAL
+
+
+def numeral(word: str) -> bool:
+    """A cardinal number word or digits (a ו prefix allowed)."""
+    w = _bare(word)
+    return w in NUMERALS or w.isdigit()
+
+
+def counting(word: str) -> bool:
+    """A numeral or a quantifier (כמה, רוב, חלק)."""
+    return numeral(word) or _bare(word) in QUANTIFIERS
+
+
+def _noun_like(tok, k: int, cue_tok: int | None, cue_words) -> bool:
+    """Token ``tok`` (index ``k``) may be a noun of a speaker phrase: a Hebrew word that is not a
+    function word, a pronoun, a number, the cue or a word of the cue lexicon."""
+    w = tok.norm
+    return (tok.kind == "heb" and k != cue_tok and not non_nominal(w) and w not in PRONOUNS and not counting(w)
+            and w not in OBLIQUE_WORDS and w not in PREPOSITIONS and not cue_like(w, cue_words))
+
+
+def numeral_phrase(tokens, span: list[int], cue_tok: int | None, cue_words=frozenset()) -> list[int] | None:
+    """The tokens of the phrase a mention made only of numerals or quantifiers belongs to: the
+    definite noun or partitive after it (אחד הנוכחים, אחד מהם, רוב התושבים), else for a numeral the
+    noun before it (אדם אחד, אשה אחת); None when it stands alone. Other mentions: unchanged."""
+    if not all(counting(tokens[k].norm) for k in span):
+        return span
+    i, j = span[0], span[-1]
+    sent = tokens[i].sentence
+    if j + 1 < len(tokens) and tokens[j + 1].sentence == sent:
+        w = tokens[j + 1].norm
+        if w.startswith((ARTICLE, PARTITIVE)) and len(w) > 2 and _noun_like(tokens[j + 1], j + 1, cue_tok, cue_words):
+            return span + [j + 1]
+    if all(numeral(tokens[k].norm) for k in span) and i > 0 and tokens[i - 1].sentence == sent \
+            and _noun_like(tokens[i - 1], i - 1, cue_tok, cue_words):
+        return [i - 1] + span
+    return None
+
+
+def homograph_noun(tokens, k: int, cue_tok: int | None) -> bool:
+    """Token ``k`` is a noun spelled like a speech verb (:data:`CUE_HOMOGRAPHS`: כתבת "a
+    reporter", not "you wrote") used as a noun: the quote's cue is another word (כתבת ynet
+    שאלה: "..."), so this one is its subject. (A name after it is no sign: כתב כהנא is "Kahane
+    wrote".)"""
+    return _bare(tokens[k].norm) in CUE_HOMOGRAPHS and cue_tok is not None and cue_tok != k
