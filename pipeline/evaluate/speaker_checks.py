@@ -7,16 +7,21 @@
   quote's (an English tweet's author is not the speaker of a Hebrew quote).
 
 ``python -m hebnews.evaluate.speaker_checks PRED.jsonl ...`` prints the count of each and the
-violations; :func:`violations` is the function.
+violations; :func:`violations` is the function. With ``--gold GOLD.jsonl`` (one prediction file,
+in the gold's order) it also prints, for each error class of issue 22 (:func:`speaker_class`), how
+many matched speakers fall in it and how many of those are wrong.
 """
 from __future__ import annotations
 
 import json
 import sys
 
-from ..lang.he import POINTER_CUE
+from ..lang.he import ARTICLE, CUE_HOMOGRAPHS, POINTER_CUE
 from ..quotes.mentions import paragraph_language
-from ..quotes.nominal import numeral, pronoun
+from ..quotes.nominal import counting, non_nominal, numeral, pronoun, strip_clitic
+from .quotes import match, same_speaker
+
+CLASSES = ("numeral", "homograph", "foreign_paragraph", "non_nominal", "reference", "other")
 
 
 def _inside(start: int, end: int, spans) -> bool:
@@ -64,10 +69,91 @@ def check(pred_docs: list[dict]) -> dict:
             **counts, "violations": found}
 
 
+def _mention_words(speaker: dict | None) -> list[str]:
+    m = (speaker or {}).get("mention") or {}
+    return [w.strip(".,:;\"'") for w in m.get("text", "").split()]
+
+
+def _refers(words: list[str]) -> bool:
+    """One pronoun, pointer word or definite word (הוא, לדבריו, השופטת)."""
+    return len(words) == 1 and (pronoun(words[0]) or bool(POINTER_CUE.match(words[0])) or words[0].startswith(ARTICLE))
+
+
+def speaker_class(text: str, pred: dict | None, gold: dict) -> str:
+    """The error class (issue 22, :data:`CLASSES`) a matched quote's speaker belongs to, from the
+    gold speaker and the predicted one (``pred``, may be None), first that fits:
+
+    * ``numeral``: the predicted speaker is only numerals or quantifiers, or the gold mention
+      holds one (אדם אחד, כמה צעירים);
+    * ``homograph``: either mention holds a noun spelled like a speech verb (כתבת, דובר);
+    * ``foreign_paragraph``: the predicted speaker's entity or mention stands in a paragraph of
+      another language than the quote's;
+    * ``non_nominal``: the predicted speaker is one word that is no noun (אינה, וזה);
+    * ``reference``: the gold or the predicted mention is one pronoun, pointer word or definite
+      word (הוא, לדבריו, השופטת) that stands for a speaker named otherwise;
+    * ``other``."""
+    g = gold["speaker"]
+    sp = (pred or {}).get("speaker")
+    pw, gw = (sp["text"].split() if sp else []), _mention_words(g)
+    if (pw and all(counting(w.strip(".,")) for w in pw)) or any(counting(w) for w in gw):
+        return "numeral"
+    if any(strip_clitic(w) in CUE_HOMOGRAPHS for w in gw + _mention_words(sp)):
+        return "homograph"
+    where = [m["start"] for m in ((sp or {}).get("mention"),) if m]
+    if any(paragraph_language(text, p) != paragraph_language(text, gold["start"]) for p in where):
+        return "foreign_paragraph"
+    if len(pw) == 1 and non_nominal(pw[0]):
+        return "non_nominal"
+    if _refers(gw) and not same_speaker(gw[0], g["text"]) or _refers(_mention_words(sp)):
+        return "reference"
+    return "other"
+
+
+def by_class(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
+    """For each class of :func:`speaker_class`: matched quotes with a gold speaker in it
+    (``total``) and how many of them have a wrong speaker (``wrong``); ``errors`` lists those."""
+    out = {c: {"total": 0, "wrong": 0} for c in CLASSES}
+    errors = []
+    for p, g in zip(pred_docs, gold_docs):
+        pq, gq = p.get("quotes", []), g.get("quotes", [])
+        for i, j in match(pq, gq):
+            if gq[j].get("speaker") is None:
+                continue
+            c = speaker_class(g["text"], pq[i], gq[j])
+            sp = pq[i].get("speaker")
+            ok = same_speaker(sp["text"] if sp else None, gq[j]["speaker"]["text"])
+            out[c]["total"] += 1
+            out[c]["wrong"] += not ok
+            if not ok:
+                errors.append({"class": c, "doc": g.get("id"), "gold": gq[j]["speaker"]["text"],
+                               "pred": sp["text"] if sp else None, "quote": gq[j]["text"][:50]})
+    return {**out, "errors": errors}
+
+
+def _read(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def main(argv: list[str] | None = None) -> int:
-    docs = [json.loads(line) for p in (argv if argv is not None else sys.argv[1:])
-            for line in open(p, encoding="utf-8") if line.strip()]
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m hebnews.evaluate.speaker_checks", description=__doc__.split("\n")[0])
+    ap.add_argument("predictions", nargs="+", help="predicted documents (JSONL)")
+    ap.add_argument("--gold", help="the gold JSONL of a single prediction file: print wrong speakers by class")
+    args = ap.parse_args(argv)
+    try:
+        docs = [d for p in args.predictions for d in _read(p)]
+        gold = _read(args.gold) if args.gold else None
+    except (OSError, ValueError) as e:
+        print(f"speaker_checks: cannot read the input: {e}", file=sys.stderr)
+        return 2
     res = check(docs)
+    if gold is not None:
+        if len(args.predictions) != 1 or [d.get("id") for d in docs] != [g.get("id") for g in gold]:
+            print("speaker_checks: --gold needs one prediction file with the gold's documents in order", file=sys.stderr)
+            return 2
+        res["classes"] = by_class(docs, gold)
     print(json.dumps(res, ensure_ascii=False, indent=1))
     return 0 if not res["violations"] else 1
 

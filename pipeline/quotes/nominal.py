@@ -36,7 +36,7 @@ def cue_like(word: str, cue_words) -> bool:
     return False
 
 
-def _bare(word: str) -> str:
+def strip_clitic(word: str) -> str:
     """Without a conjunction (ו) or relative (ש) prefix."""
     return word[1:] if len(word) > 2 and word[0] in (CONJUNCTION, RELATIVE) else word
 
@@ -53,18 +53,18 @@ def pronoun(word: str) -> bool:
 
 def non_nominal(word: str) -> bool:
     """A copula, negation, adverb or conjunction (a ו/ש prefix allowed: ולא, שאינה)."""
-    return word in NON_NOMINAL or _bare(word) in NON_NOMINAL
+    return word in NON_NOMINAL or strip_clitic(word) in NON_NOMINAL
 
 
 def numeral(word: str) -> bool:
     """A cardinal number word or digits (a ו prefix allowed)."""
-    w = _bare(word)
+    w = strip_clitic(word)
     return w in NUMERALS or w.isdigit()
 
 
 def counting(word: str) -> bool:
     """A numeral or a quantifier (כמה, רוב, חלק)."""
-    return numeral(word) or _bare(word) in QUANTIFIERS
+    return numeral(word) or strip_clitic(word) in QUANTIFIERS
 
 
 def _noun_like(tok, k: int, cue_tok: int | None, cue_words) -> bool:
@@ -98,4 +98,4 @@ def homograph_noun(tokens, k: int, cue_tok: int | None) -> bool:
     reporter", not "you wrote") used as a noun: the quote's cue is another word (כתבת ynet
     שאלה: "..."), so this one is its subject. (A name after it is no sign: כתב כהנא is "Kahane
     wrote".)"""
-    return _bare(tokens[k].norm) in CUE_HOMOGRAPHS and cue_tok is not None and cue_tok != k
+    return strip_clitic(tokens[k].norm) in CUE_HOMOGRAPHS and cue_tok is not None and cue_tok != k
