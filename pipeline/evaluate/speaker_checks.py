@@ -18,7 +18,7 @@ import sys
 
 from ..lang.he import ARTICLE, CUE_HOMOGRAPHS, POINTER_CUE
 from ..quotes.mentions import paragraph_language
-from ..quotes.nominal import counting, non_nominal, numeral, pronoun, strip_clitic
+from ..quotes.nominal import counting, non_nominal, in_lexicon, numeral, pronoun
 from .quotes import match, same_speaker
 
 CLASSES = ("numeral", "homograph", "foreign_paragraph", "non_nominal", "reference", "other")
@@ -97,7 +97,7 @@ def speaker_class(text: str, pred: dict | None, gold: dict) -> str:
     pw, gw = (sp["text"].split() if sp else []), _mention_words(g)
     if (pw and all(counting(w.strip(".,")) for w in pw)) or any(counting(w) for w in gw):
         return "numeral"
-    if any(strip_clitic(w) in CUE_HOMOGRAPHS for w in gw + _mention_words(sp)):
+    if any(in_lexicon(w, CUE_HOMOGRAPHS) for w in gw + _mention_words(sp)):
         return "homograph"
     where = [m["start"] for m in ((sp or {}).get("mention"),) if m]
     if any(paragraph_language(text, p) != paragraph_language(text, gold["start"]) for p in where):

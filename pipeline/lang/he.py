@@ -139,6 +139,9 @@ NUMERALS = frozenset((
     "חמישה", "חמשה", "חמש", "חמשת", "שישה", "ששה", "שש", "ששת", "שבעה", "שבע", "שבעת", "שמונה", "שמונת",
     "תשעה", "תשע", "תשעת", "עשרה", "עשר", "עשרת", "עשרים", "שלושים", "ארבעים", "חמישים", "שישים", "שבעים",
     "שמונים", "תשעים", "מאה", "מאתיים", "אלף", "אלפיים"))
+# "One" follows the noun it counts (אדם אחד, אשה אחת); every other number stands before it
+# (שלושה חיילים, 600 מתנדבים), as quantifiers do
+ONE = frozenset(("אחד", "אחת"))
 # Quantifiers that stand before the noun they count (כמה מהעובדים, רוב התושבים, חלק מהחברים)
 QUANTIFIERS = frozenset(("כמה", "חלק", "רוב", "מקצת", "מרבית", "כל", "אחדים"))
 # Words that never name who speaks: copulas (אינה, הינו, היה), negation and existence (אין, יש,

@@ -12,7 +12,7 @@ rules and the cue rules read them.
 """
 from __future__ import annotations
 
-from ..lang.he import (ARTICLE, CONJUNCTION, CUE_HOMOGRAPHS, FINAL_FORM, NON_NOMINAL, NUMERALS, OBLIQUE_WORDS,
+from ..lang.he import (ARTICLE, CONJUNCTION, CUE_HOMOGRAPHS, FINAL_FORM, NON_NOMINAL, NUMERALS, OBLIQUE_WORDS, ONE,
                        PAST_SUFFIXES, PREPOSITIONS, PRONOUNS, QUANTIFIERS, RELATIVE, WHEN)
 
 PARTITIVE = "מ"  # אחד מהם, כמה מהעובדים: "of"
@@ -51,20 +51,24 @@ def pronoun(word: str) -> bool:
     return False
 
 
+def in_lexicon(word: str, lexicon) -> bool:
+    """``word`` or, without a ו / ש prefix, its rest is in ``lexicon`` (שלושה itself, ושלושה)."""
+    return word in lexicon or strip_clitic(word) in lexicon
+
+
 def non_nominal(word: str) -> bool:
     """A copula, negation, adverb or conjunction (a ו/ש prefix allowed: ולא, שאינה)."""
-    return word in NON_NOMINAL or strip_clitic(word) in NON_NOMINAL
+    return in_lexicon(word, NON_NOMINAL)
 
 
 def numeral(word: str) -> bool:
     """A cardinal number word or digits (a ו prefix allowed)."""
-    w = strip_clitic(word)
-    return w in NUMERALS or w.isdigit()
+    return in_lexicon(word, NUMERALS) or strip_clitic(word).isdigit() or word.isdigit()
 
 
 def counting(word: str) -> bool:
     """A numeral or a quantifier (כמה, רוב, חלק)."""
-    return numeral(word) or strip_clitic(word) in QUANTIFIERS
+    return numeral(word) or in_lexicon(word, QUANTIFIERS)
 
 
 def _noun_like(tok, k: int, cue_tok: int | None, cue_words) -> bool:
@@ -77,15 +81,17 @@ def _noun_like(tok, k: int, cue_tok: int | None, cue_words) -> bool:
 
 def numeral_phrase(tokens, span: list[int], cue_tok: int | None, cue_words=frozenset()) -> list[int] | None:
     """The tokens of the phrase a mention made only of numerals or quantifiers belongs to: the
-    definite noun or partitive after it (אחד הנוכחים, אחד מהם, רוב התושבים), else for a numeral the
-    noun before it (אדם אחד, אשה אחת); None when it stands alone. Other mentions: unchanged."""
+    definite noun or partitive after it (אחד הנוכחים, אחד מהם, רוב התושבים); after any number but
+    "one" and after a quantifier, any noun (שלושה חיילים, 600 מתנדבים, כמה צעירים); else for a
+    numeral the noun before it (אדם אחד, אשה אחת). None when it stands alone. Other mentions:
+    unchanged."""
     if not all(counting(tokens[k].norm) for k in span):
         return span
     i, j = span[0], span[-1]
     sent = tokens[i].sentence
-    if j + 1 < len(tokens) and tokens[j + 1].sentence == sent:
+    if j + 1 < len(tokens) and tokens[j + 1].sentence == sent and _noun_like(tokens[j + 1], j + 1, cue_tok, cue_words):
         w = tokens[j + 1].norm
-        if w.startswith((ARTICLE, PARTITIVE)) and len(w) > 2 and _noun_like(tokens[j + 1], j + 1, cue_tok, cue_words):
+        if (w.startswith((ARTICLE, PARTITIVE)) and len(w) > 2) or not in_lexicon(tokens[j].norm, ONE):
             return span + [j + 1]
     if all(numeral(tokens[k].norm) for k in span) and i > 0 and tokens[i - 1].sentence == sent \
             and _noun_like(tokens[i - 1], i - 1, cue_tok, cue_words):
@@ -98,4 +104,4 @@ def homograph_noun(tokens, k: int, cue_tok: int | None) -> bool:
     reporter", not "you wrote") used as a noun: the quote's cue is another word (כתבת ynet
     שאלה: "..."), so this one is its subject. (A name after it is no sign: כתב כהנא is "Kahane
     wrote".)"""
-    return strip_clitic(tokens[k].norm) in CUE_HOMOGRAPHS and cue_tok is not None and cue_tok != k
+    return in_lexicon(tokens[k].norm, CUE_HOMOGRAPHS) and cue_tok is not None and cue_tok != k
