@@ -169,6 +169,15 @@ def test_a_description_the_text_gave_a_person_in_apposition_is_that_person():
     assert _speaker(text, labels, "השופטת", "אמרה", cue_words=("אמרה",)) == ("דליה קובל", "e1")
 
 
+def test_a_first_person_pronoun_is_the_writer_not_the_last_person_named():
+    """אני outside a quotation is the writer (an op-ed, a letter): reported as it stands, with no
+    entity, not as the person named before it; הוא in the same place points back to that person."""
+    text = 'ראש העירייה דני לוי ביקר אתמול בשכונה. אני אמרתי לו: "תקן את הכביש".'
+    assert _speaker(text, {"דני לוי": "PER"}, "אני", "אמרתי", cue_words=("אמרתי",)) == ("אני", None)
+    text2 = 'ראש העירייה דני לוי ביקר אתמול בשכונה. הוא אמר לנו: "נתקן את הכביש".'
+    assert _speaker(text2, {"דני לוי": "PER"}, "הוא", "אמר") == ("דני לוי", "e1")
+
+
 # ----------------------------------------------------------------------------- the measuring cache
 
 def test_cross_validation_reruns_from_its_cache_without_training(loaded, tmp_path, monkeypatch):

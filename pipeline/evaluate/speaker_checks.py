@@ -1,8 +1,9 @@
 """The speaker guarantees of issue 22, checked on predicted documents (hebnews.document/1 dicts):
 
 * ``numeral``: no speaker is a numeral (a cardinal number word or digits alone: אחד, 3);
-* ``unresolved_pronoun``: no pronoun (or לדבריו-type word) is left as the speaker when a person
-  is named, outside quotations, in the sentence of its mention;
+* ``unresolved_pronoun``: no third-person pronoun (or לדבריו-type word) is left as the speaker
+  when a person is named, outside quotations, in the sentence of its mention (אני, the writer,
+  may stay);
 * ``foreign_paragraph``: no speaker is a name from a paragraph in another language than the
   quote's (an English tweet's author is not the speaker of a Hebrew quote).
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..lang.he import ARTICLE, CUE_HOMOGRAPHS, POINTER_CUE
+from ..lang.he import ARTICLE, CUE_HOMOGRAPHS, POINTER_CUE, THIRD_PERSON
 from ..quotes.mentions import paragraph_language
 from ..quotes.nominal import counting, non_nominal, in_lexicon, numeral, pronoun
 from .quotes import match, same_speaker
@@ -48,7 +49,7 @@ def violations(doc: dict) -> list[dict]:
         found = []
         if words and all(numeral(w.strip(".,")) for w in words):
             found.append("numeral")
-        if sp.get("entity") is None and len(words) == 1 and (pronoun(words[0]) or POINTER_CUE.match(words[0])):
+        if sp.get("entity") is None and len(words) == 1 and (pronoun(words[0], THIRD_PERSON) or POINTER_CUE.match(words[0])):
             pos = sp["mention"]["start"] if sp.get("mention") else q["start"]
             s0, s1 = _sentence(doc, pos)
             if any(e["label"] == "PER" and s0 <= e["start"] < s1 and not _inside(e["start"], e["end"], spans)

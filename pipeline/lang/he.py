@@ -90,6 +90,9 @@ OBLIQUE_WORDS = frozenset(("של", "את", "עם", "על", "אל", "נגד", "מ
                            "לעומת", "-")) | PREPOSITION_LETTERS
 
 PRONOUNS = frozenset(("הוא", "היא", "הם", "הן", "אני", "אנחנו", "אנו", "אתה", "את", "אתם"))
+# only these point back to a person named in the text; outside a quotation אני / אנחנו is the
+# writer and אתה / אתם the reader, never the last person named
+THIRD_PERSON = frozenset(("הוא", "היא", "הם", "הן"))
 
 # a group named by its size (השלושה, שלושת השותפים, שניהם) stands for the last list of that
 # many people (רונה שגב גל, איתן בק ושחר צפריר)

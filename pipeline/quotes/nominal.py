@@ -13,7 +13,7 @@ rules and the cue rules read them.
 from __future__ import annotations
 
 from ..lang.he import (ARTICLE, CONJUNCTION, CUE_HOMOGRAPHS, FINAL_FORM, NON_NOMINAL, NUMERALS, OBLIQUE_WORDS, ONE,
-                       PAST_SUFFIXES, PREPOSITIONS, PRONOUNS, QUANTIFIERS, RELATIVE, WHEN)
+                       PAST_SUFFIXES, PREPOSITIONS, PRONOUNS, QUANTIFIERS, RELATIVE, THIRD_PERSON, WHEN)
 
 PARTITIVE = "מ"  # אחד מהם, כמה מהעובדים: "of"
 
@@ -41,14 +41,21 @@ def strip_clitic(word: str) -> str:
     return word[1:] if len(word) > 2 and word[0] in (CONJUNCTION, RELATIVE) else word
 
 
-def pronoun(word: str) -> bool:
-    """A personal pronoun, a ו / ש / כש prefix allowed (והוא, שהיא, כשהם)."""
-    if word in PRONOUNS:
+def pronoun(word: str, person=PRONOUNS) -> bool:
+    """A personal pronoun (of ``person``: e.g. :data:`THIRD_PERSON`), a ו / ש / כש prefix
+    allowed (והוא, שהיא, כשהם)."""
+    if word in person:
         return True
     for p in (CONJUNCTION + WHEN, WHEN, CONJUNCTION + RELATIVE, CONJUNCTION, RELATIVE):
-        if word.startswith(p) and word[len(p):] in PRONOUNS:
+        if word.startswith(p) and word[len(p):] in person:
             return True
     return False
+
+
+def speech_act_pronoun(word: str) -> bool:
+    """A first- or second-person pronoun (אני, ואנחנו, אתם): the writer or the reader, who is
+    never a person the text named before. (את is left out: mostly the object marker.)"""
+    return pronoun(word) and not pronoun(word, THIRD_PERSON) and word not in OBLIQUE_WORDS
 
 
 def in_lexicon(word: str, lexicon) -> bool:

@@ -15,7 +15,7 @@ from ..lang.he import (ARTICLE, COMPANY, CONJUNCTION, GROUP_WORDS, LIST_SEPARATO
                        PREFIX_LETTERS, PREPOSITION_LETTERS, RELATIVE)
 from .candidates import overlap
 from .mentions import Mention, SpeakerContext, token_at
-from .nominal import pronoun
+from .nominal import pronoun, speech_act_pronoun
 
 
 @dataclass
@@ -59,6 +59,8 @@ def _who(ctx: SpeakerContext, mention: Mention | None, cue_start: int | None, qs
         # (דובר המשטרה, הדוברת)
         if not (len(words) == 1 and (pronoun(words[0]) or mention.pointer)):
             return _described(ctx, ents, mention, words, bool(inside), min(m0, qstart))
+        if speech_act_pronoun(words[0]):
+            return mention.text, None  # אני: the writer, not the last person named
         anchor = m0
         if mention.pointer and not pronoun(words[0]) and not POINTER_CUE.match(words[0]):
             # a speech verb with its subject after it (אמר ראש הממשלה נתניהו, אומר גבאי):
