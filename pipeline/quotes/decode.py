@@ -18,7 +18,7 @@ import numpy as np
 from ..lang.he import BARE_POINTER_CUE, KACH, POINTER_CUE, PRONOUNS
 from .candidates import Candidate, find_candidates, overlap
 from .mentions import SpeakerContext, find_mention
-from .nominal import cue_like, homograph_noun
+from .nominal import cue_after_homograph, cue_like, homograph_noun
 from .speakers import Speaker, resolve_speaker
 
 if TYPE_CHECKING:
@@ -190,11 +190,15 @@ def _attribute(ctx: SpeakerContext, x, row, span: tuple[int, int], prev: Speaker
 
 def _head_cue(tokens, x, row, cue_words) -> int | None:
     """The cue's token by the head: its best context word if it scores at least the "none"
-    level (a pronoun is a subject, never the speech verb: היא הדגישה), or the cue after כך."""
+    level (a pronoun is a subject, never the speech verb: היא הדגישה; nor is a noun spelled like
+    one before a speech verb: כתבת הארץ שאלה), or the cue after כך."""
     cue_tok = None
     k = int(np.argmax(np.where([tokens[i].norm in PRONOUNS for i in x.context], -1.0, row.cue[:len(x.context)])))
     if row.cue[k] >= row.cue_none:
         cue_tok = x.context[k]
+        # כתבת הארץ שאלה: the noun spelled like a speech verb is the subject of the verb after it
+        verb = cue_after_homograph(tokens, cue_tok, x.context, cue_words)
+        cue_tok = cue_tok if verb is None else verb
     after_cue = _cue_after_kach(tokens, x.after, cue_words)
     return after_cue if after_cue is not None else cue_tok
 

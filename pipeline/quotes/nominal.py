@@ -112,3 +112,21 @@ def homograph_noun(tokens, k: int, cue_tok: int | None) -> bool:
     שאלה: "..."), so this one is its subject. (A name after it is no sign: כתב כהנא is "Kahane
     wrote".)"""
     return in_lexicon(tokens[k].norm, CUE_HOMOGRAPHS) and cue_tok is not None and cue_tok != k
+
+
+def cue_after_homograph(tokens, k: int, context, cue_words, window: int = 4) -> int | None:
+    """When the cue's token ``k`` is a noun spelled like a speech verb (כתבת, דובר) and a word of
+    the cue lexicon follows it within ``window`` words of the same sentence (among ``context``,
+    the words outside the quote: כתבת הארץ שאלה), that word: the speech verb, whose subject the
+    noun is. None otherwise (כתב: "he wrote", the cue itself)."""
+    if not in_lexicon(tokens[k].norm, CUE_HOMOGRAPHS):
+        return None
+    around = set(context)
+    for j in range(k + 1, min(k + 1 + window, len(tokens))):
+        t = tokens[j]
+        if t.sentence != tokens[k].sentence or j not in around:
+            return None
+        if t.kind == "heb" and (t.norm in cue_words or cue_like(t.norm, cue_words)) \
+                and not in_lexicon(t.norm, CUE_HOMOGRAPHS):
+            return j
+    return None
