@@ -153,7 +153,7 @@ def test_a_copula_is_never_the_speaker_mention():
     assert _speaker(text, {"מיכל רון": "PER"}, "אינה", "מסכימה") == ("מיכל רון", "e1")
 
 
-@pytest.mark.parametrize("word,expected", [("אינה", True), ("ולא", True), ("שכבר", True), ("תחילה", True),
+@pytest.mark.parametrize("word,expected", [("אינה", True), ("ולא", True), ("שכבר", True), ("תחילה", True), ("וזה", True),
                                            ("השופטת", False), ("היא", False), ("אחד", False)])
 def test_non_nominal_words(word, expected):
     from hebnews.quotes.nominal import non_nominal

@@ -148,14 +148,16 @@ ONE = frozenset(("אחד", "אחת"))
 # Quantifiers that stand before the noun they count (כמה מהעובדים, רוב התושבים, חלק מהחברים)
 QUANTIFIERS = frozenset(("כמה", "חלק", "רוב", "מקצת", "מרבית", "כל", "אחדים"))
 # Words that never name who speaks: copulas (אינה, הינו, היה), negation and existence (אין, יש,
-# לא), adverbs and conjunctions (גם, כבר, תחילה, נוסף, כי, אך). The head sometimes puts the speaker
+# לא), adverbs and conjunctions (גם, כבר, תחילה, נוסף, כי, אך), demonstratives (זה, זו, זאת,
+# אלה, אלו: "this", a text or a matter in news prose, וזה לשונו; a person is הוא / היא). The head sometimes puts the speaker
 # there (אינה in "X אינה מסכימה: ..."); the mention is then another word.
 NON_NOMINAL = frozenset((
     "אינו", "אינה", "אינם", "אינן", "איננו", "איננה", "אינני", "הינו", "הינה", "הינם", "הינן", "הנו", "הנה",
     "היה", "היתה", "הייתה", "היו", "יהיה", "תהיה", "יהיו", "להיות", "אין", "יש", "לא",
     "גם", "אף", "רק", "עוד", "כבר", "אז", "כך", "כן", "תחילה", "נוסף", "בנוסף", "עדיין", "מאוד", "אולי", "אכן",
     "שוב", "כעת", "עכשיו", "היום", "אתמול", "מחר", "לכן", "אפוא", "למשל", "ובכן", "כאמור", "בינתיים",
-    "כי", "אך", "אבל", "אולם", "ואולם", "כאשר", "אם", "או", "אלא", "כדי", "למרות", "משום", "כיוון"))
+    "כי", "אך", "אבל", "אולם", "ואולם", "כאשר", "אם", "או", "אלא", "כדי", "למרות", "משום", "כיוון",
+    "זה", "זו", "זאת", "אלה", "אלו"))
 # Nouns spelled like a speech verb of the cue lexicon: כתב / כתבת / כתבי (reporter, reporter
 # (f.), reporters of; also "wrote", "you wrote"), כתבה (article; "she wrote"), דובר / דוברת / דוברי
 # (spokesperson(s); "was spoken")
