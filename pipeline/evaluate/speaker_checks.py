@@ -1,9 +1,9 @@
 """The speaker guarantees of issue 22, checked on predicted documents (hebnews.document/1 dicts):
 
-* ``numeral``: no speaker is a numeral (a cardinal number word or digits alone: אחד, 3);
+* ``numeral``: no speaker is a numeral or quantifier alone (אחד, 3, כמה);
 * ``unresolved_pronoun``: no third-person pronoun (or לדבריו-type word) is left as the speaker
-  when a person is named, outside quotations, in the sentence of its mention (אני, the writer,
-  may stay);
+  when a person is named, outside quotations, in the sentence of its mention (two people for
+  הם / לדבריהם; אני, the writer, may stay);
 * ``foreign_paragraph``: no speaker is a name from a paragraph in another language than the
   quote's (an English tweet's author is not the speaker of a Hebrew quote).
 
@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import sys
 
-from ..lang.he import ARTICLE, CUE_HOMOGRAPHS, POINTER_CUE, THIRD_PERSON
+from ..lang.he import ARTICLE, CUE_HOMOGRAPHS, POINTER_CUE, THIRD_PERSON, THIRD_PERSON_PLURAL
 from ..quotes.mentions import paragraph_language
-from ..quotes.nominal import counting, non_nominal, in_lexicon, numeral, pronoun
+from ..quotes.nominal import counting, in_lexicon, non_nominal, pronoun
 from .quotes import match, same_speaker
 
 CLASSES = ("numeral", "homograph", "foreign_paragraph", "non_nominal", "reference", "other")
@@ -36,6 +36,21 @@ def _sentence(doc: dict, pos: int) -> tuple[int, int]:
     return pos, pos
 
 
+def _unresolved(doc: dict, q: dict, sp: dict, ents, spans) -> bool:
+    """A third-person pronoun or pointer word left as the speaker (no entity) while its sentence
+    names, outside quotations, a person (two for a plural one: הם, לדבריהם)."""
+    words = sp["text"].split()
+    if sp.get("entity") is not None or len(words) != 1:
+        return False
+    w = words[0]
+    if not (pronoun(w, THIRD_PERSON) or POINTER_CUE.match(w)):
+        return False
+    need = 2 if pronoun(w, THIRD_PERSON_PLURAL) or w.endswith(tuple(THIRD_PERSON_PLURAL)) else 1
+    s0, s1 = _sentence(doc, sp["mention"]["start"] if sp.get("mention") else q["start"])
+    named = [e for e in ents if e["label"] == "PER" and s0 <= e["start"] < s1 and not _inside(e["start"], e["end"], spans)]
+    return len(named) >= need
+
+
 def violations(doc: dict) -> list[dict]:
     """Each broken guarantee in one predicted document: ``kind``, quote id, speaker text."""
     text, out = doc["text"], []
@@ -47,14 +62,10 @@ def violations(doc: dict) -> list[dict]:
             continue
         words = sp["text"].split()
         found = []
-        if words and all(numeral(w.strip(".,")) for w in words):
+        if words and all(counting(w.strip(".,")) for w in words):
             found.append("numeral")
-        if sp.get("entity") is None and len(words) == 1 and (pronoun(words[0], THIRD_PERSON) or POINTER_CUE.match(words[0])):
-            pos = sp["mention"]["start"] if sp.get("mention") else q["start"]
-            s0, s1 = _sentence(doc, pos)
-            if any(e["label"] == "PER" and s0 <= e["start"] < s1 and not _inside(e["start"], e["end"], spans)
-                   for e in ents.values()):
-                found.append("unresolved_pronoun")
+        if _unresolved(doc, q, sp, ents.values(), spans):
+            found.append("unresolved_pronoun")
         e = ents.get(sp.get("entity"))
         if e is not None and paragraph_language(text, e["start"]) != paragraph_language(text, q["start"]):
             found.append("foreign_paragraph")

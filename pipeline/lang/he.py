@@ -93,6 +93,8 @@ PRONOUNS = frozenset(("הוא", "היא", "הם", "הן", "אני", "אנחנו"
 # only these point back to a person named in the text; outside a quotation אני / אנחנו is the
 # writer and אתה / אתם the reader, never the last person named
 THIRD_PERSON = frozenset(("הוא", "היא", "הם", "הן"))
+# ... and these two only to more than one person: a list of people, or a plural description
+THIRD_PERSON_PLURAL = frozenset(("הם", "הן"))
 
 # a group named by its size (השלושה, שלושת השותפים, שניהם) stands for the last list of that
 # many people (רונה שגב גל, איתן בק ושחר צפריר)
