@@ -47,7 +47,8 @@ def _unresolved(doc: dict, q: dict, sp: dict, ents, spans) -> bool:
         return False
     need = 2 if pronoun(w, THIRD_PERSON_PLURAL) or w.endswith(tuple(THIRD_PERSON_PLURAL)) else 1
     s0, s1 = _sentence(doc, sp["mention"]["start"] if sp.get("mention") else q["start"])
-    named = [e for e in ents if e["label"] == "PER" and s0 <= e["start"] < s1 and not _inside(e["start"], e["end"], spans)]
+    named = [e for e in ents
+             if e["label"] == "PER" and s0 <= e["start"] < s1 and not _inside(e["start"], e["end"], spans)]
     return len(named) >= need
 
 
@@ -163,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     res = check(docs)
     if gold is not None:
         if len(args.predictions) != 1 or [d.get("id") for d in docs] != [g.get("id") for g in gold]:
-            print("speaker_checks: --gold needs one prediction file with the gold's documents in order", file=sys.stderr)
+            print("speaker_checks: --gold needs one prediction file with the gold's documents in order",
+                  file=sys.stderr)
             return 2
         res["classes"] = by_class(docs, gold)
     print(json.dumps(res, ensure_ascii=False, indent=1))

@@ -91,7 +91,8 @@ def _who(ctx: SpeakerContext, mention: Mention | None, cue_start: int | None, qs
 
 def _plural(word: str) -> bool:
     """הם, הן, לדבריהם, לטענתן: more than one person."""
-    return pronoun(word, THIRD_PERSON_PLURAL) or bool(POINTER_CUE.match(word) and word.endswith(tuple(THIRD_PERSON_PLURAL)))
+    plural_suffix = word.endswith(tuple(THIRD_PERSON_PLURAL))
+    return pronoun(word, THIRD_PERSON_PLURAL) or bool(POINTER_CUE.match(word) and plural_suffix)
 
 
 def _described(ctx: SpeakerContext, ents, mention: Mention, words: list[str], has_entity: bool,
