@@ -191,6 +191,14 @@ def test_a_plural_pronoun_is_the_last_list_of_people_never_one_person():
     assert _speaker(text3, {"משה לוי": "PER"}, "לדבריהם", "לדבריהם") == ("לדבריהם", None)
 
 
+def test_a_person_right_after_the_speech_verb_speaks_not_the_pronoun_before_it():
+    """הם תהו, נזכר משה לוי, "...": the pronoun is the subject of another verb; the speaker
+    stands right after the cue (verb-subject order), not the last list of people."""
+    text = 'דנה גל ויוסי כהן הקימו את הקרן. הם רק תהו, נזכר משה לוי, "למי יש רעיונות?"'
+    labels = {"דנה גל": "PER", "יוסי כהן": "PER", "משה לוי": "PER"}
+    assert _speaker(text, labels, "הם", "נזכר", cue_words=("נזכר",)) == ("משה לוי", "e3")
+
+
 # ----------------------------------------------------------------------------- the measuring cache
 
 def test_cross_validation_reruns_from_its_cache_without_training(loaded, tmp_path, monkeypatch):

@@ -61,6 +61,11 @@ def _who(ctx: SpeakerContext, mention: Mention | None, cue_start: int | None, qs
             return _described(ctx, ents, mention, words, bool(inside), min(m0, qstart))
         if speech_act_pronoun(words[0]):
             return mention.text, None  # אני: the writer, not the last person named
+        late = _subject_after(cue_start, ctx.tokens, ents, ctx.quote_spans, window=3) \
+            if cue_start is not None and pronoun(words[0]) else None
+        if late is not None:
+            # הם תהו, נזכר לנקובסקי, "...": a person right after the speech verb is its subject
+            return ctx.named(late)
         if _plural(words[0]):
             # הם: the people of the latest list (A, B ו-C) if they are the last named, never one person
             group = _group(None, min(m0, qstart), ents, ctx.quote_spans, ctx.original, latest=True)
