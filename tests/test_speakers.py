@@ -263,3 +263,15 @@ def test_quote_eval_from_its_cache_scores_as_a_plain_run(annotator, tmp_path):
     assert evaluate(annotator, gold, tmp_path / "cache", model) == plain
     assert len(list((tmp_path / "cache").glob("*/docs.pkl"))) == 1
     assert evaluate(annotator, gold, tmp_path / "cache", model) == plain
+
+
+def test_eval_quotes_split_test_reads_the_held_out_file(monkeypatch, tmp_path, capsys):
+    """``hebnews eval quotes --split test`` scores data/quotes/test.jsonl (here: a folder without
+    it, so the command stops on that path before loading any model)."""
+    import hebnews.cli.evaluate as ce
+    from hebnews.cli import main
+
+    monkeypatch.setattr(ce, "QUOTE_GOLD", tmp_path)
+    monkeypatch.setattr(ce, "load_annotator", lambda args: pytest.fail("no model is loaded without a gold file"))
+    assert main(["eval", "quotes", "--split", "test"]) == ce.EXIT_DATA
+    assert str(tmp_path / "test.jsonl") in capsys.readouterr().err

@@ -23,7 +23,7 @@ def _model_dir(args) -> Path:
 def cmd_eval_quotes(args) -> int:
     from ..evaluate.quotes import evaluate
 
-    gold = Path(args.gold) if args.gold else QUOTE_GOLD / "dev.jsonl"
+    gold = Path(args.gold) if args.gold else QUOTE_GOLD / f"{args.split}.jsonl"
     if not gold.is_file():
         _err(f"quote gold not found: {gold}")
         return EXIT_DATA
@@ -206,7 +206,9 @@ def add_parser(sub, common) -> None:
     eq = esub.add_parser("quotes", parents=[common], help="quote F1 and speaker accuracy on the quotation gold",
                          description="Quote P/R/F1 (IoU >= 0.8), speaker and cue accuracy over matched quotes. "
                          "The last line printed is one JSON object.")
-    eq.add_argument("--gold", help="gold JSONL (default: data/quotes/dev.jsonl)")
+    eq.add_argument("--gold", help="gold JSONL (default: data/quotes/<--split>.jsonl)")
+    eq.add_argument("--split", choices=("dev", "test"), default="dev",
+                    help="without --gold: data/quotes/dev.jsonl or the held-out data/quotes/test.jsonl")
     eq.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     eq.add_argument("--device", default="auto")
     _precision_option(eq)
