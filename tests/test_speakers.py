@@ -153,6 +153,14 @@ def test_a_copula_is_never_the_speaker_mention():
     assert _speaker(text, {"מיכל רון": "PER"}, "אינה", "מסכימה") == ("מיכל רון", "e1")
 
 
+def test_punctuation_and_prepositions_never_start_a_mention():
+    text = 'לאחר הדיון אמר מתוך הקהל משה לוי: "נמשיך".'
+    prep, ents = _prep(text, {"משה לוי": "PER"})
+    ctx = SpeakerContext(text, prep.tokens, ents)
+    never = {prep.tokens[i].text for i in ctx.never_speakers}
+    assert {":", "לאחר", "מתוך"} <= never and not never & {"משה", "לוי", "הקהל", "הדיון"}
+
+
 @pytest.mark.parametrize("word,expected", [("אינה", True), ("ולא", True), ("שכבר", True), ("תחילה", True), ("וזה", True),
                                            ("השופטת", False), ("היא", False), ("אחד", False)])
 def test_non_nominal_words(word, expected):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..lang.he import (BARE_POINTER_CUE, CONJUNCTION, HEB_LETTER, NAME_HYPHENS, PARAGRAPH_OPENING, POINTER_CUE,
-                       PREPOSITION_LETTERS, PRONOUNS, RELATIVE, WHEN)
+                       PREPOSITION_LETTERS, PREPOSITIONS, PRONOUNS, RELATIVE, WHEN)
 from ..quote_head import HeadConfig
 from .candidates import overlap
 from .nominal import non_nominal, numeral_phrase
@@ -72,9 +72,10 @@ class SpeakerContext:
     @cached_property
     def never_speakers(self) -> set[int]:
         """Tokens that never start a speaker mention: a person behind a preposition
-        (:func:`_prepositional_people`) and a word that is no noun (:func:`~.nominal.non_nominal`:
-        אינה, תחילה, כי)."""
-        return self.oblique_people | {i for i, t in enumerate(self.tokens) if t.kind == "heb" and non_nominal(t.norm)}
+        (:func:`_prepositional_people`), a word that is no noun (:func:`~.nominal.non_nominal`:
+        אינה, תחילה, כי), a preposition (של, לפני, מתוך) and a punctuation mark."""
+        return self.oblique_people | {i for i, t in enumerate(self.tokens) if t.kind == "punct" or (
+            t.kind == "heb" and (non_nominal(t.norm) or t.norm in PREPOSITIONS))}
 
     @cached_property
     def cluster_by_id(self) -> dict[str, Cluster]:
