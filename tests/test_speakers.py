@@ -180,6 +180,18 @@ def test_a_description_the_text_gave_a_person_in_apposition_is_that_person():
     assert _speaker(text, labels, "השופטת", "אמרה", cue_words=("אמרה",)) == ("דליה קובל", "e1")
 
 
+def test_a_definite_organisation_noun_is_the_organisation_the_text_introduced_with_it():
+    """העיתון אלחיאת ... "...", טוען העיתון: the newspaper is Al-Hayat, not the other
+    organisation named in between, and not left as "the newspaper"."""
+    text = ('העיתון אלחיאת פירסם אתמול את פרטי החקירה. לדברי משרד הפנים, החקירה נמשכת. '
+            '"הכספים הגיעו מחוץ לארץ", טוען העיתון.')
+    labels = {"אלחיאת": "ORG", "משרד הפנים": "ORG"}
+    assert _speaker(text, labels, "העיתון", "טוען", cue_words=("טוען",)) == ("אלחיאת", "e1")
+    # a noun the text never put before a name stays a description
+    text2 = text.replace("העיתון אלחיאת", "אלחיאת")
+    assert _speaker(text2, labels, "העיתון", "טוען", cue_words=("טוען",)) == ("העיתון", None)
+
+
 def test_a_first_person_pronoun_is_the_writer_not_the_last_person_named():
     """אני outside a quotation is the writer (an op-ed, a letter): reported as it stands, with no
     entity, not as the person named before it; הוא in the same place points back to that person."""

@@ -112,6 +112,12 @@ def _described(ctx: SpeakerContext, ents, mention: Mention, words: list[str], ha
         group = _group(GROUP_WORDS[words[0]], limit, ents, ctx.quote_spans, ctx.original)
         if group is not None:
             return group
+    if len(words) == 1:
+        # העיתון, הוועד: the organisation the text introduced with that noun (העיתון אלחיאת,
+        # ועד עובדי ממ"ן)
+        org = _titled_person(mention, ctx.tokens, ents, label="ORG")
+        if org is not None:
+            return ctx.named(org)
     if len(words) == 1 and COMPANY.match(words[0]):
         org = _company(ctx, ents, limit)
         if org is not None:
@@ -135,16 +141,18 @@ def _bare(word: str) -> str:
     return word[1:] if word.startswith(ARTICLE) and len(word) > 3 else word
 
 
-def _titled_person(mention: Mention, tokens, entities, whole: bool = False):
+def _titled_person(mention: Mention, tokens, entities, whole: bool = False, label: str = "PER"):
     """A description (הנשיא, השר) that the text used before as the title in front of a person's
     name (הנשיא גורג בוש, נשיא ארה"ב גורג בוש) or in apposition right after it (דליה קובל,
     השופטת; יוסי אברהם, מנהל בית החולים): that person, the latest such one. Its first word is
     matched, or with ``whole`` (a title in the construct state with a named complement: שר
-    האוצר, דובר המשטרה) every word (שר האוצר יצחק מודעי; שר החוץ דוד לוי is someone else)."""
+    האוצר, דובר המשטרה) every word (שר האוצר יצחק מודעי; שר החוץ דוד לוי is someone else).
+    ``label``: the entities' label (ORG: העיתון for העיתון אלחיאת, or a name that opens with the
+    noun: הוועד for ועד העובדים)."""
     words = mention.text.split()
     head, rest = _bare(words[0]), (words[1:] if whole else [])
     m0 = mention.start
-    pers = [e for e in entities if e.label == "PER"]
+    pers = [e for e in entities if e.label == label]
     by_start = {e.token_start if e.token_start is not None else e.start: e for e in pers}
     by_end = {e.end: e for e in pers}
     found = None
@@ -157,7 +165,7 @@ def _titled_person(mention: Mention, tokens, entities, whole: bool = False):
             found = by_end[tokens[i - 2].end]
             continue
         j = i + len(rest)
-        for k in range(j + 1, min(j + 5, len(tokens))):
+        for k in range(j + (label == "PER"), min(j + 5, len(tokens))):
             e = by_start.get(tokens[k].start)
             if e is not None and e.end <= m0:
                 found = e
