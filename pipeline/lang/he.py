@@ -151,7 +151,8 @@ ONE = frozenset(("אחד", "אחת"))
 QUANTIFIERS = frozenset(("כמה", "חלק", "רוב", "מקצת", "מרבית", "כל", "אחדים"))
 # Words that never name who speaks: copulas (אינה, הינו, היה), negation and existence (אין, יש,
 # לא), adverbs and conjunctions (גם, כבר, תחילה, נוסף, כי, אך), demonstratives (זה, זו, זאת,
-# אלה, אלו: "this", a text or a matter in news prose, וזה לשונו; a person is הוא / היא). The head sometimes puts the speaker
+# אלה, אלו: "this", a text or a matter in news prose, וזה לשונו; a person is הוא / היא) and
+# the words of prepositional phrases (מטעם, באשר, על פי, אט אט). The head sometimes puts the speaker
 # there (אינה in "X אינה מסכימה: ..."); the mention is then another word.
 NON_NOMINAL = frozenset((
     "אינו", "אינה", "אינם", "אינן", "איננו", "איננה", "אינני", "הינו", "הינה", "הינם", "הינן", "הנו", "הנה",
@@ -159,7 +160,9 @@ NON_NOMINAL = frozenset((
     "גם", "אף", "רק", "עוד", "כבר", "אז", "כך", "כן", "תחילה", "נוסף", "בנוסף", "עדיין", "מאוד", "אולי", "אכן",
     "שוב", "כעת", "עכשיו", "היום", "אתמול", "מחר", "לכן", "אפוא", "למשל", "ובכן", "כאמור", "בינתיים", "לאחר",
     "כי", "אך", "אבל", "אולם", "ואולם", "כאשר", "אם", "או", "אלא", "כדי", "למרות", "משום", "כיוון",
-    "זה", "זו", "זאת", "אלה", "אלו"))
+    "זה", "זו", "זאת", "אלה", "אלו", "מטעם", "באשר", "פי", "אט"))
+# Possessives ("his", "my", ...): they follow the noun they belong to (הילד שלי, מכר אחד שלו)
+POSSESSIVES = frozenset(("שלו", "שלה", "שלהם", "שלהן", "שלי", "שלנו", "שלך", "שלכם", "שלכן"))
 # Nouns spelled like a speech verb of the cue lexicon: כתב / כתבת / כתבי (reporter, reporter
 # (f.), reporters of; also "wrote", "you wrote"), כתבה (article; "she wrote"), דובר / דוברת / דוברי
 # (spokesperson(s); "was spoken")

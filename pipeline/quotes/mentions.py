@@ -17,7 +17,7 @@ from ..lang.he import (BARE_POINTER_CUE, CONJUNCTION, HEB_LETTER, NAME_HYPHENS, 
                        PREPOSITION_LETTERS, PREPOSITIONS, PRONOUNS, RELATIVE, WHEN)
 from ..quote_head import HeadConfig
 from .candidates import overlap
-from .nominal import non_nominal, numeral_phrase
+from .nominal import non_nominal, numeral_phrase, possessive_phrase
 
 if TYPE_CHECKING:
     from ..clusters import Cluster
@@ -165,6 +165,7 @@ def find_mention(ctx: SpeakerContext, x, row, quote: tuple[int, int], cue_tok: i
            and tokens[span[-1] + 1].start == tokens[span[-1]].end):
         span.append(span[-1] + 1)
     span = numeral_phrase(tokens, span, cue_tok, cue_words)
+    span = possessive_phrase(tokens, span, cue_tok, cue_words) if span is not None else None
     if span is None:
         return None
     s0, end = _mention_start(ctx, span[0], cue_tok), tokens[span[-1]].end

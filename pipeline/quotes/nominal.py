@@ -13,7 +13,7 @@ rules and the cue rules read them.
 from __future__ import annotations
 
 from ..lang.he import (ARTICLE, CONJUNCTION, CUE_HOMOGRAPHS, FINAL_FORM, NON_NOMINAL, NUMERALS, OBLIQUE_WORDS, ONE,
-                       PAST_SUFFIXES, PREPOSITIONS, PRONOUNS, QUANTIFIERS, RELATIVE, THIRD_PERSON, WHEN)
+                       PAST_SUFFIXES, POSSESSIVES, PREPOSITIONS, PRONOUNS, QUANTIFIERS, RELATIVE, THIRD_PERSON, WHEN)
 
 PARTITIVE = "מ"  # אחד מהם, כמה מהעובדים: "of"
 
@@ -103,6 +103,20 @@ def numeral_phrase(tokens, span: list[int], cue_tok: int | None, cue_words=froze
     if all(numeral(tokens[k].norm) for k in span) and i > 0 and tokens[i - 1].sentence == sent \
             and _noun_like(tokens[i - 1], i - 1, cue_tok, cue_words):
         return [i - 1] + span
+    return None
+
+
+def possessive_phrase(tokens, span: list[int], cue_tok: int | None, cue_words=frozenset()) -> list[int] | None:
+    """A mention that is only a possessive (שלי, שלו) takes the noun before it (הילד שלי, מכר
+    אחד שלו: a numeral between is kept); None when there is none. Other mentions: unchanged."""
+    if len(span) != 1 or tokens[span[0]].norm not in POSSESSIVES:
+        return span
+    i = span[0]
+    k = i - 1
+    while k >= 0 and tokens[k].sentence == tokens[i].sentence and numeral(tokens[k].norm):
+        k -= 1
+    if k >= 0 and tokens[k].sentence == tokens[i].sentence and _noun_like(tokens[k], k, cue_tok, cue_words):
+        return list(range(k, i + 1))
     return None
 
 

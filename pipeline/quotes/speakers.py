@@ -165,7 +165,10 @@ def _titled_person(mention: Mention, tokens, entities, whole: bool = False, labe
             found = by_end[tokens[i - 2].end]
             continue
         j = i + len(rest)
-        for k in range(j + (label == "PER"), min(j + 5, len(tokens))):
+        # an organisation: its name opens with the noun (ועד עובדי ממ"ן), or follows the noun
+        # with the article, in apposition (העיתון אלחיאת; דוברת שירות התעסוקה is a construct)
+        apposition = label == "PER" or _bare(t.text) != t.text
+        for k in range(j + (label == "PER"), min(j + 5, len(tokens)) if apposition else j + 1):
             e = by_start.get(tokens[k].start)
             if e is not None and e.end <= m0:
                 found = e
