@@ -12,7 +12,7 @@ import bisect
 from dataclasses import dataclass
 
 from ..lang.he import (ARTICLE, COMPANY, CONJUNCTION, GROUP_WORDS, LIST_SEPARATOR, OBLIQUE_WORDS, POINTER_CUE,
-                       PREFIX_LETTERS, PREPOSITION_LETTERS, RELATIVE, THIRD_PERSON_PLURAL)
+                       PREFIX_LETTERS, PREPOSITION_LETTERS, RELATIVE)
 from .candidates import overlap
 from .mentions import Mention, SpeakerContext, token_at
 from .nominal import pronoun, speech_act_pronoun
@@ -66,10 +66,6 @@ def _who(ctx: SpeakerContext, mention: Mention | None, cue_start: int | None, qs
         if late is not None:
             # הם תהו, נזכר לנקובסקי, "...": a person right after the speech verb is its subject
             return ctx.named(late)
-        if _plural(words[0]):
-            # הם: the people of the latest list (A, B ו-C) if they are the last named, never one person
-            group = _group(None, min(m0, qstart), ents, ctx.quote_spans, ctx.original, latest=True)
-            return group if group is not None else (mention.text, None)
         anchor = m0
         if mention.pointer and not pronoun(words[0]) and not POINTER_CUE.match(words[0]):
             # a speech verb with its subject after it (אמר ראש הממשלה נתניהו, אומר גבאי):
@@ -92,12 +88,6 @@ def _who(ctx: SpeakerContext, mention: Mention | None, cue_start: int | None, qs
     if prev is not None:
         return prev.text, prev.entity
     return None
-
-
-def _plural(word: str) -> bool:
-    """הם, הן, לדבריהם, לטענתן: more than one person."""
-    plural_suffix = word.endswith(tuple(THIRD_PERSON_PLURAL))
-    return pronoun(word, THIRD_PERSON_PLURAL) or bool(POINTER_CUE.match(word) and plural_suffix)
 
 
 def _described(ctx: SpeakerContext, ents, mention: Mention, words: list[str], has_entity: bool,
@@ -180,9 +170,8 @@ def _outside(e, quote_spans) -> bool:
     return not any(s <= e.start and e.end <= t for s, t in quote_spans)
 
 
-def _group(size: int | None, limit: int, entities, quote_spans, original: str, latest: bool = False):
-    """The last run of ``size`` (None: two or more) people named as a list (A, B ו-C) before
-    ``limit``; with ``latest`` only a run that ends with the last person named before it."""
+def _group(size: int, limit: int, entities, quote_spans, original: str):
+    """The last run of ``size`` people named as a list (A, B ו-C) before ``limit``."""
     pers = [e for e in entities if e.label == "PER" and e.end <= limit and _outside(e, quote_spans)]
     runs, cur = [], []
     for e in pers:
@@ -194,8 +183,8 @@ def _group(size: int | None, limit: int, entities, quote_spans, original: str, l
             cur = [e]
     if len(cur) > 1:
         runs.append(cur)
-    fit = [r for r in runs if size is None or len(r) == size]
-    if not fit or (latest and fit[-1][-1] is not pers[-1]):
+    fit = [r for r in runs if len(r) == size]
+    if not fit:
         return None
     run = fit[-1]
     return original[run[0].start:run[-1].end], run[0].id
