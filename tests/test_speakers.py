@@ -93,6 +93,26 @@ def test_a_numeral_or_quantifier_speaks_with_the_noun_it_counts(text, speaker, e
     assert _speaker(text, labels, speaker, None) == (expected, None)
 
 
+def test_a_number_behind_a_preposition_is_no_mention():
+    """בשני המקרים ("in both cases"): the prefix stripper takes ב off, and שני is no speaker."""
+    from hebnews.prefixes import PrefixStripper
+
+    text = 'הצרכנית רותי לוי בדקה שתי אריזות. בשני המקרים נכתב: "דל שומן".'
+    prep, ents = _prep(text, {"רותי לוי": "PER"})
+    spans = [prep.normalized.to_original(c.start, c.end) for c in prep.candidates]
+    ctx = SpeakerContext(text, prep.tokens, ents, {}, [], spans, prep.normalized, PrefixStripper(hosts=frozenset({"שני"})))
+    k = [t.text for t in prep.tokens].index("בשני")
+    context = [i for i, t in enumerate(prep.tokens) if not (spans[-1][0] - 1 <= t.start < spans[-1][1] + 1)]
+    x = SimpleNamespace(context=context)
+    sb = np.full(len(context), 0.01)
+    sb[context.index(k)] = 0.9
+    row = SimpleNamespace(speaker_b=sb, speaker_i=np.zeros(len(context)), speaker_none=0.1)
+    from hebnews.quote_head import HeadConfig
+    from hebnews.quotes.mentions import find_mention
+
+    assert find_mention(ctx, x, row, spans[-1], None, HeadConfig()) is None
+
+
 def test_a_numeral_alone_is_never_the_speaker():
     text = 'יוסי כהן ישב בשורה הראשונה. "זה לא יעבור", אמר אחד.'
     got = _speaker(text, {"יוסי כהן": "PER"}, "אחד", "אמר")

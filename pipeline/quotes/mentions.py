@@ -17,7 +17,7 @@ from ..lang.he import (BARE_POINTER_CUE, CONJUNCTION, HEB_LETTER, NAME_HYPHENS, 
                        PREPOSITION_LETTERS, PREPOSITIONS, PRONOUNS, RELATIVE, WHEN)
 from ..quote_head import HeadConfig
 from .candidates import overlap
-from .nominal import non_nominal, numeral_phrase, possessive_phrase
+from .nominal import counting, non_nominal, numeral_phrase, possessive_phrase
 
 if TYPE_CHECKING:
     from ..clusters import Cluster
@@ -169,6 +169,9 @@ def find_mention(ctx: SpeakerContext, x, row, quote: tuple[int, int], cue_tok: i
     if span is None:
         return None
     s0, end = _mention_start(ctx, span[0], cue_tok), tokens[span[-1]].end
+    first = tokens[span[0]]
+    if set(ctx.original[first.start:s0]) & PREPOSITION_LETTERS and counting(ctx.original[s0:first.end]):
+        return None  # בשני המקרים, לאחד מהם: a number behind a preposition
     return Mention(s0, end, ctx.original[s0:end], span)
 
 
