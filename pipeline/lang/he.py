@@ -147,6 +147,7 @@ NUMERALS = frozenset((
 # "One" follows the noun it counts (אדם אחד, אשה אחת); every other number stands before it
 # (שלושה חיילים, 600 מתנדבים), as quantifiers do
 ONE = frozenset(("אחד", "אחת"))
+PARTITIVE = "מ"  # "of" glued to the counted noun: אחד מהם, כמה מהעובדים
 # Quantifiers that stand before the noun they count (כמה מהעובדים, רוב התושבים, חלק מהחברים)
 QUANTIFIERS = frozenset(("כמה", "חלק", "רוב", "מקצת", "מרבית", "כל", "אחדים"))
 # Words that never name who speaks: copulas (אינה, הינו, היה), negation and existence (אין, יש,

@@ -13,9 +13,9 @@ rules and the cue rules read them.
 from __future__ import annotations
 
 from ..lang.he import (ARTICLE, CONJUNCTION, CUE_HOMOGRAPHS, FINAL_FORM, NON_NOMINAL, NUMERALS, OBLIQUE_WORDS, ONE,
-                       PAST_SUFFIXES, POSSESSIVES, PREPOSITIONS, PRONOUNS, QUANTIFIERS, RELATIVE, THIRD_PERSON, WHEN)
+                       PARTITIVE, PAST_SUFFIXES, POSSESSIVES, PREPOSITIONS, PRONOUNS, QUANTIFIERS, RELATIVE,
+                       THIRD_PERSON, WHEN)
 
-PARTITIVE = "מ"  # אחד מהם, כמה מהעובדים: "of"
 
 
 def bare_cue(word: str) -> str:
