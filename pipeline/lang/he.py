@@ -90,11 +90,6 @@ OBLIQUE_WORDS = frozenset(("של", "את", "עם", "על", "אל", "נגד", "מ
                            "לעומת", "-")) | PREPOSITION_LETTERS
 
 PRONOUNS = frozenset(("הוא", "היא", "הם", "הן", "אני", "אנחנו", "אנו", "אתה", "את", "אתם"))
-# only these point back to a person named in the text; outside a quotation אני / אנחנו is the
-# writer and אתה / אתם the reader, never the last person named
-THIRD_PERSON = frozenset(("הוא", "היא", "הם", "הן"))
-# ... and these two only to more than one person: a list of people, or a plural description
-THIRD_PERSON_PLURAL = frozenset(("הם", "הן"))
 
 # a group named by its size (השלושה, שלושת השותפים, שניהם) stands for the last list of that
 # many people (רונה שגב גל, איתן בק ושחר צפריר)
@@ -168,3 +163,8 @@ POSSESSIVES = frozenset(("שלו", "שלה", "שלהם", "שלהן", "שלי", "
 # (f.), reporters of; also "wrote", "you wrote"), כתבה (article; "she wrote"), דובר / דוברת / דוברי
 # (spokesperson(s); "was spoken")
 CUE_HOMOGRAPHS = frozenset(("כתב", "כתבת", "כתבי", "כתבה", "דובר", "דוברת", "דוברי"))
+# Of PRONOUNS only these point back to a person named in the text; outside a quotation אני / אנחנו is the
+# writer and אתה / אתם the reader, never the last person named
+THIRD_PERSON = frozenset(("הוא", "היא", "הם", "הן"))
+# ... and these two only to more than one person: a list of people, or a plural description
+THIRD_PERSON_PLURAL = frozenset(("הם", "הן"))
