@@ -109,7 +109,7 @@ def jsonl_line(doc, where: str) -> tuple[str | None, str | None]:
     """(the document as one JSONL line, None) or (None, the error naming ``where``): a meta
     value JSON cannot hold, or text that is no UTF-8."""
     try:
-        line = doc.to_json(indent=None) + "\n"
+        line = doc.to_json(pretty=False) + "\n"
         line.encode("utf-8")
     except (ValueError, RecursionError) as exc:
         return None, f"{where}: cannot be written as JSON ({exc})"
