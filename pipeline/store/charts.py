@@ -1,0 +1,55 @@
+"""The report's charts: inline SVG drawn by pygal, with no script and nothing fetched (pygal's
+tooltip script, which it loads from the network by default, is left out; its CSS is inlined)."""
+from __future__ import annotations
+
+import re
+
+FONT = '"Noto Sans Hebrew","Arial Hebrew",Arial,sans-serif'
+GENDER_COLORS = {"female": "#c2185b", "male": "#1565c0", "unknown": "#9e9e9e"}
+LINE_COLORS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
+               "#9a6324", "#808000", "#000075")
+
+
+def _style(colors):
+    from pygal.style import Style
+
+    return Style(font_family=FONT, label_font_size=13, major_label_font_size=13, legend_font_size=14,
+                 value_font_size=12, background="white", plot_background="white", colors=tuple(colors))
+
+
+def _config(colors, days: list[str], **kw) -> dict:
+    many = len(days) > 12
+    return dict(js=[], disable_xml_declaration=True, style=_style(colors), width=900, height=380,
+                legend_at_bottom=True, truncate_legend=40, truncate_label=10, x_label_rotation=30 if many else 0,
+                show_minor_x_labels=not many, x_labels_major_count=10 if many else None, margin=12, **kw)
+
+
+def _svg(chart, css_class: str) -> str:
+    svg = chart.render(is_unicode=True)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)  # pygal's credits (URLs in comments)
+    return svg.replace('class="pygal-chart"', f'class="pygal-chart {css_class}"', 1)
+
+
+def mentions_chart(days: list[str], series: list[tuple[str, list[int]]]) -> str:
+    """Mentions per day, one line per name."""
+    import pygal
+
+    chart = pygal.Line(**_config(LINE_COLORS, days, dots_size=3, stroke_style={"width": 2.5},
+                                 min_scale=4, y_title="אזכורים"))
+    chart.x_labels = days
+    for name, values in series:
+        chart.add(name, values)
+    return _svg(chart, "mentions-chart")
+
+
+def gender_chart(days: list[str], shares: dict[str, list[float]], labels: dict[str, str]) -> str:
+    """The share of each gender in each day's quotes, as stacked bars of 100%."""
+    import pygal
+
+    chart = pygal.StackedBar(**_config([GENDER_COLORS[g] for g in shares], days, range=(0, 100),
+                                       y_title="% מהציטוטים",
+                                       value_formatter=lambda v: f"{v:.0f}%"))
+    chart.x_labels = days
+    for g, values in shares.items():
+        chart.add(labels[g], values)
+    return _svg(chart, "gender-chart")
