@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, CommandError, _err, _first_line, log
+from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, CommandError, _err, _first_line
 from .documents import _where, document_sources
 
 COMMIT_SECONDS = 1.0  # hebnews index commits a batch of documents at least this often
@@ -117,7 +117,7 @@ def _write_rows(fmt: str, table: list[tuple[str, str]], keys: list[str], rows: l
     elif fmt == "jsonl":
         write_jsonl(sys.stdout, keys, rows)
     elif not rows:
-        log.warning("no %s found", what)
+        print(f"hebnews: no {what} found", file=sys.stderr)
     else:
         width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
         write_table(sys.stdout, table, rows, width)

@@ -1,5 +1,6 @@
 """The report's charts: inline SVG drawn by pygal, with no script and nothing fetched (pygal's
-tooltip script, which it loads from the network by default, is left out; its CSS is inlined)."""
+tooltip script, which it loads from the network by default, and the config it writes for it
+are left out; its CSS is inlined)."""
 from __future__ import annotations
 
 import re
@@ -21,12 +22,14 @@ def _config(colors, days: list[str], **kw) -> dict:
     many = len(days) > 12
     return dict(js=[], disable_xml_declaration=True, style=_style(colors), width=900, height=380,
                 legend_at_bottom=True, truncate_legend=40, truncate_label=10, x_label_rotation=30 if many else 0,
-                show_minor_x_labels=not many, x_labels_major_count=10 if many else None, margin=12, **kw)
+                show_minor_x_labels=not many, x_labels_major_count=10 if many else None, margin=12,
+                margin_right=40, margin_left=16, **kw)
 
 
 def _svg(chart, css_class: str) -> str:
     svg = chart.render(is_unicode=True)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)  # pygal's credits (URLs in comments)
+    svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S)  # its config, for the tooltips we leave out
     return svg.replace('class="pygal-chart"', f'class="pygal-chart {css_class}"', 1)
 
 
@@ -34,8 +37,10 @@ def mentions_chart(days: list[str], series: list[tuple[str, list[int]]]) -> str:
     """Mentions per day, one line per name."""
     import pygal
 
+    top = max([v for _, values in series for v in values] + [1])
+    step = max(1, -(-top // 8))  # whole numbers of mentions on the axis, at most about 9 of them
     chart = pygal.Line(**_config(LINE_COLORS, days, dots_size=3, stroke_style={"width": 2.5},
-                                 min_scale=4, y_title="אזכורים"))
+                                 y_labels=list(range(0, top + step, step)), y_title="אזכורים"))
     chart.x_labels = days
     for name, values in series:
         chart.add(name, values)

@@ -3,8 +3,9 @@
 :meth:`Store.add` indexes one document: unchanged (same key and content hash) it is skipped; new
 it is added; changed it replaces the old version's rows. Each document is one savepoint: it is
 in the store whole or not at all, also when the process is killed (SQLite's journal), and a
-document that fails leaves the others of the transaction alone. :meth:`Store.commit` ends the
-transaction (a batch of documents).
+document that fails leaves the others of the transaction alone. :meth:`Store.commit` joins
+the batch's people to the rest of the store (:func:`hebnews.store.people.relink`, once for all
+the surnames the batch touched) and ends the transaction.
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ def _ours(db: sqlite3.Connection, path: Path) -> None:
 class Store:
     def __init__(self, db: sqlite3.Connection, path: Path):
         self.db, self.path = db, path
+        self._surnames: set[str] = set()  # of the person clusters added or deleted since the commit
 
     @classmethod
     def open(cls, path: str | os.PathLike, create: bool = True) -> "Store":
@@ -105,12 +107,12 @@ class Store:
             if old is not None:
                 surnames |= self._delete(old[0])
             self._insert(rows, data)
-            relink(self.db, surnames)
         except BaseException:
             self.db.execute("ROLLBACK TO document")
             self.db.execute("RELEASE document")
             raise
         self.db.execute("RELEASE document")
+        self._surnames |= surnames
         return "added" if old is None else "replaced"
 
     def _delete(self, doc_id: int) -> set[str]:
@@ -144,13 +146,17 @@ class Store:
             [(doc_id, *q[:8], cluster_ids.get(q[8]), *q[9:]) for q in rows.quotes])
 
     def commit(self) -> None:
+        """People joined across the store, then the batch is committed."""
         if self.db.in_transaction:
+            relink(self.db, self._surnames)
             self.db.execute("COMMIT")
+        self._surnames = set()
 
     def rollback(self) -> None:
         """Drop what was added since the last commit."""
         if self.db.in_transaction:
             self.db.execute("ROLLBACK")
+        self._surnames = set()
 
     def close(self) -> None:
         """Commit what was added and close."""

@@ -141,8 +141,8 @@ def _quoted_section(r: Report, pages: dict[str, str]) -> str:
 def _share_cells(counts: dict[str, int]) -> str:
     total = sum(counts.values())
     return "".join(f'<td class="num g-{g}" data-gender="{g}" data-count="{counts[g]}" '
-                   f'data-share="{counts[g] / total if total else 0:.4f}">{counts[g]} '
-                   f'({100 * counts[g] / total if total else 0:.0f}%)</td>' for g in GENDER_NAMES)
+                   f'data-share="{counts[g] / total if total else 0:.4f}"><span dir="ltr">{counts[g]} '
+                   f'({100 * counts[g] / total if total else 0:.0f}%)</span></td>' for g in GENDER_NAMES)
 
 
 def _gender_section(r: Report) -> str:
