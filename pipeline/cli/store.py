@@ -13,7 +13,9 @@ from pathlib import Path
 from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, CommandError, _err, _first_line
 from .documents import _where, document_sources
 
-COMMIT_SECONDS = 1.0  # hebnews index commits a batch of documents at least this often
+# hebnews index commits a batch every COMMIT_DOCUMENTS documents or COMMIT_SECONDS, whichever
+# comes first (a killed run loses at most that batch; the rerun does it again)
+COMMIT_DOCUMENTS, COMMIT_SECONDS = 100, 1.0
 NOT_DOCUMENTS = ("errors.jsonl",)  # annotate's list of bad inputs, beside the outputs
 
 QUOTE_KEYS = ["day", "speaker", "person", "gender", "gender_from", "cue", "quote", "title", "url",
@@ -60,7 +62,20 @@ def document_files(inputs: list[str]) -> tuple[list[str], list[str]]:
     return files, missing
 
 
-def _index_file(store, path: str, counts: dict[str, int]) -> None:
+class _Batches:
+    """Commits the store every COMMIT_DOCUMENTS documents or COMMIT_SECONDS."""
+
+    def __init__(self, store):
+        self.store, self.n, self.since = store, 0, time.monotonic()
+
+    def __call__(self) -> None:
+        self.n += 1
+        if self.n >= COMMIT_DOCUMENTS or time.monotonic() - self.since > COMMIT_SECONDS:
+            self.store.commit()
+            self.n, self.since = 0, time.monotonic()
+
+
+def _index_file(store, path: str, counts: dict[str, int], batches: _Batches) -> None:
     from ..document import Document
 
     try:
@@ -74,6 +89,7 @@ def _index_file(store, path: str, counts: dict[str, int]) -> None:
                     sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:  # (duplicate ids, odd values)
                 _err(f"{where}: not a readable hebnews document ({_first_line(exc)})")
                 counts["failed"] += 1
+            batches()
     except OSError as exc:
         _err(f"{path}: cannot read ({exc.strerror or exc})")
         counts["failed"] += 1
@@ -89,14 +105,11 @@ def cmd_index(args) -> int:
     counts = {"added": 0, "replaced": 0, "unchanged": 0, "failed": len(missing)}
     try:
         with StopFlag() as stop:
-            last = time.monotonic()
+            batches = _Batches(store)
             for path in files:
                 if stop():
                     break
-                _index_file(store, path, counts)
-                if time.monotonic() - last > COMMIT_SECONDS:
-                    store.commit()
-                    last = time.monotonic()
+                _index_file(store, path, counts, batches)
             store.commit()
         print(json.dumps({**counts, **store.counts()}))
     except sqlite3.Error as exc:
