@@ -88,4 +88,6 @@ def test_report_in_a_real_browser(chromium, tmp_path, report):  # noqa: F811
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20000
         laid = _probe(chromium, tmp_path, report, width)
         assert laid["dir"] == "rtl" and laid["scroll"] <= laid["client"]  # no sideways scrolling
-        assert len(laid["charts"]) == 2 and all(w > 0.8 * min(width, 960) - 60 for w in laid["charts"])
+        shown = [w for w in laid["charts"] if w > 0]  # each chart is drawn twice: wide and phone
+        assert len(laid["charts"]) == 4 and len(shown) == 2
+        assert all(w > 0.8 * min(width, 960) - 60 for w in shown)

@@ -18,12 +18,23 @@ def _style(colors):
                  value_font_size=12, background="white", plot_background="white", colors=tuple(colors))
 
 
-def _config(colors, days: list[str], **kw) -> dict:
-    many = len(days) > 12
-    return dict(js=[], disable_xml_declaration=True, style=_style(colors), width=900, height=380,
-                legend_at_bottom=True, truncate_legend=40, truncate_label=10, x_label_rotation=30 if many else 0,
-                show_minor_x_labels=not many, x_labels_major_count=10 if many else None, margin=12,
-                margin_right=40, margin_left=16, **kw)
+# (width, height, legend columns, most x labels) of the drawing for a wide screen and a phone:
+# the page shows one of the two (CSS), so that the phone's labels are not a third of the size
+SIZES = {"wide": (900, 380, 3, 10), "narrow": (420, 520, 1, 5)}
+
+
+def _config(colors, days: list[str], size: str, **kw) -> dict:
+    width, height, columns, labels = SIZES[size]
+    many = len(days) > labels
+    return dict(js=[], disable_xml_declaration=True, style=_style(colors), width=width, height=height,
+                legend_at_bottom=True, legend_at_bottom_columns=columns, truncate_legend=40, truncate_label=10,
+                x_label_rotation=30 if many or size == "narrow" else 0, show_minor_x_labels=not many,
+                x_labels_major_count=labels if many else None, margin=12, margin_right=40, margin_left=16, **kw)
+
+
+def _both(draw) -> str:
+    """The chart drawn for a wide screen and for a phone."""
+    return "".join(f'<div class="{size}">{draw(size)}</div>' for size in SIZES)
 
 
 def _svg(chart, css_class: str) -> str:
@@ -39,22 +50,26 @@ def mentions_chart(days: list[str], series: list[tuple[str, list[int]]]) -> str:
 
     top = max([v for _, values in series for v in values] + [1])
     step = max(1, -(-top // 8))  # whole numbers of mentions on the axis, at most about 9 of them
-    chart = pygal.Line(**_config(LINE_COLORS, days, dots_size=3, stroke_style={"width": 2.5},
-                                 y_labels=list(range(0, top + step, step)), y_title="אזכורים"))
-    chart.x_labels = days
-    for name, values in series:
-        chart.add(name, values)
-    return _svg(chart, "mentions-chart")
+
+    def draw(size: str) -> str:
+        chart = pygal.Line(**_config(LINE_COLORS, days, size, dots_size=3, stroke_style={"width": 2.5},
+                                     y_labels=list(range(0, top + step, step)), y_title="אזכורים"))
+        chart.x_labels = days
+        for name, values in series:
+            chart.add(name, values)
+        return _svg(chart, "mentions-chart")
+    return _both(draw)
 
 
 def gender_chart(days: list[str], shares: dict[str, list[float]], labels: dict[str, str]) -> str:
     """The share of each gender in each day's quotes, as stacked bars of 100%."""
     import pygal
 
-    chart = pygal.StackedBar(**_config([GENDER_COLORS[g] for g in shares], days, range=(0, 100),
-                                       y_title="% מהציטוטים",
-                                       value_formatter=lambda v: f"{v:.0f}%"))
-    chart.x_labels = days
-    for g, values in shares.items():
-        chart.add(labels[g], values)
-    return _svg(chart, "gender-chart")
+    def draw(size: str) -> str:
+        chart = pygal.StackedBar(**_config([GENDER_COLORS[g] for g in shares], days, size, range=(0, 100),
+                                           y_title="% מהציטוטים", value_formatter=lambda v: f"{v:.0f}%"))
+        chart.x_labels = days
+        for g, values in shares.items():
+            chart.add(labels[g], values)
+        return _svg(chart, "gender-chart")
+    return _both(draw)

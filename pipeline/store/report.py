@@ -37,6 +37,7 @@ h3{font-size:1.05rem;margin:.8rem 0 .2rem}
 .meta{color:#555;font-size:.9rem}
 figure.chart{margin:.5rem 0;background:#fff;border:1px solid #e3e3e3;border-radius:.4rem;padding:.3rem}
 figure.chart svg{width:100%;height:auto;display:block}
+figure.chart .narrow{display:none}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 td,th{border-bottom:1px solid #ddd;padding:.3rem .4rem;text-align:start;vertical-align:top}
 td.num,th.num{text-align:end;white-space:nowrap;font-variant-numeric:tabular-nums}
@@ -48,7 +49,8 @@ ul.quotes li{background:#fff;border-inline-start:4px solid #e0a800;padding:.3rem
 .g-female{color:#c2185b}.g-male{color:#1565c0}.g-unknown{color:#757575}
 details summary{cursor:pointer;color:#1565c0}
 a{color:#0b57d0}
-@media (max-width:600px){body{padding:.5rem;font-size:.95rem}table{font-size:.85rem}}
+@media (max-width:600px){body{padding:.5rem;font-size:.95rem}table{font-size:.85rem}
+ figure.chart .wide{display:none}figure.chart .narrow{display:block}}
 """
 
 
