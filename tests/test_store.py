@@ -177,6 +177,8 @@ def test_a_version_1_store_is_migrated(tmp_path):
         assert {"gender", "gender_from"} <= cols
         got = s.db.execute("SELECT qid, gender, gender_from FROM quotes ORDER BY qid").fetchall()
         assert got == [("q1", "female", "verb"), ("q2", None, None)]  # filled from the kept document
+        view = s.db.execute("SELECT text, speaker, gender FROM quote_speakers ORDER BY id").fetchall()
+        assert view == [("אירופה תעמוד לצד אוקראינה", "קאיה קאלאס", "female"), ("ההחלטה התקבלה", "דובר המשטרה", None)]
         assert [r[0] for r in s.db.execute("SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH 'אירופה'")]
         assert s.add(corpus()[0]) == "added"
     with Store.open(path) as s:  # opening a current store changes nothing

@@ -10,6 +10,8 @@ Versions:
 1. documents, people, clusters, entities, quotes, FTS5 over article text and quote text;
 2. ``quotes.gender`` and ``quotes.gender_from`` (the speaker's gender, when the document says
    it: ``quote.speaker.gender``); the migration fills them from the documents the store keeps.
+   The view ``quote_speakers``: each quote with its document, day, speaker, person and gender,
+   for SQL.
 """
 from __future__ import annotations
 
@@ -103,10 +105,20 @@ END;
 GENDERS = ("female", "male")
 
 
+QUOTE_SPEAKERS_V2 = """
+CREATE VIEW quote_speakers AS
+SELECT q.id, d.key AS document, d.day, d.title, q.text, q.speaker, p.name AS person,
+       q.gender, q.gender_from, q.cue
+FROM quotes q JOIN documents d ON d.id = q.doc
+LEFT JOIN clusters c ON c.id = q.cluster LEFT JOIN people p ON p.id = c.person
+"""
+
+
 def _to_v2(db: sqlite3.Connection) -> None:
     """Speaker gender on quotes, filled from the stored documents (null where they have none)."""
     db.execute("ALTER TABLE quotes ADD COLUMN gender TEXT")
     db.execute("ALTER TABLE quotes ADD COLUMN gender_from TEXT")
+    db.execute(QUOTE_SPEAKERS_V2)
     for doc_id, blob in db.execute("SELECT id, document FROM documents").fetchall():
         for q in load_blob(blob).get("quotes", []):
             gender, source = speaker_gender(q)
