@@ -11,11 +11,19 @@ from .common import (EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, _db_option, _err, _positi
 
 
 def cmd_feed(args) -> int:
+    sink = open_db_sink(args)  # a --db that cannot be used stops the run before the model loads
+    try:
+        return _feed(args, sink)
+    finally:
+        if sink:
+            sink.close()
+
+
+def _feed(args, sink) -> int:
     from ..feeds import LockHeld, run_feeds, stats_line
 
-    sink = open_db_sink(args)
+    annotator = load_annotator(args)
     try:
-        annotator = load_annotator(args)
         stats = run_feeds(annotator, args.sources, Path(args.output),
                           Path(args.state) if args.state else None, timeout=args.timeout,
                           retries=args.retries, fmt=args.format, fetch_pages=not args.no_pages,
@@ -26,9 +34,6 @@ def cmd_feed(args) -> int:
     except OSError as exc:
         _err(f"{args.output}: {exc.strerror or exc}")
         return EXIT_OUTPUT
-    finally:
-        if sink:
-            sink.close()
     print(stats_line(stats))  # also with -q: the cron log's record of a run
     if stats.stopped_by is not None:
         _err(f"stopped by signal {stats.stopped_by} after {len(stats.written)} items; the next run goes on")
