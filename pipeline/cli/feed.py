@@ -21,6 +21,7 @@ def cmd_feed(args) -> int:
 
 def _feed(args, sink) -> int:
     from ..feeds import LockHeld, run_feeds, stats_line
+    from ..feedstate import StateError
 
     annotator = load_annotator(args)
     try:
@@ -31,6 +32,9 @@ def _feed(args, sink) -> int:
     except LockHeld as exc:
         print(f"hebnews: {exc}; nothing done", file=sys.stderr)
         return EXIT_OK
+    except StateError as exc:  # the state file: a full disk, or not a hebnews state
+        _err(f"{exc.filename}: {exc.strerror}")
+        return EXIT_OUTPUT
     except OSError as exc:
         _err(f"{args.output}: {exc.strerror or exc}")
         return EXIT_OUTPUT
