@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, CommandError, _err, _first_line
+from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, CommandError, _err, _first_line, _positive
 from .documents import _where, document_sources
 
 # hebnews index commits a batch every COMMIT_DOCUMENTS documents or COMMIT_SECONDS, whichever
@@ -28,11 +28,11 @@ ENTITY_TABLE = [("rank", "#"), ("name", "שם"), ("label", "סוג"), ("mentions
 
 
 def _day(value: str) -> str:
-    """--since: a date, YYYY-MM-DD."""
+    """--since: a date, YYYY-MM-DD (checked in the command, so that a bad one is one line)."""
     try:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise CommandError(EXIT_USAGE, f"--since {value!r}: not a date (YYYY-MM-DD)") from None
 
 
 def open_store(path: str, create: bool = False):
@@ -42,6 +42,22 @@ def open_store(path: str, create: bool = False):
         return Store.open(path, create=create)
     except StoreError as exc:
         raise CommandError(EXIT_OUTPUT if create else EXIT_INPUT, str(exc)) from None
+
+
+def open_questions(args):
+    """The store of a question (quotes, entities, report) and its --since as YYYY-MM-DD: a store
+    that holds no documents, or none of --since or later, is a :class:`CommandError` (exit 1)."""
+    since = _day(args.since) if args.since else None
+    store = open_store(args.db)
+    newest = store.db.execute("SELECT max(day) FROM documents").fetchone()[0]
+    if newest is None or (since and since > newest):
+        store.close()
+        if newest is None:
+            raise CommandError(EXIT_INPUT, f"{args.db}: the store is empty (add documents: "
+                               f"hebnews index OUT_DIR --db {args.db})")
+        raise CommandError(EXIT_INPUT, f"--since {since}: no documents from that day on in {args.db} "
+                           f"(the newest is of {newest})")
+    return store, since
 
 
 def document_files(inputs: list[str]) -> tuple[list[str], list[str]]:
@@ -139,8 +155,9 @@ def _write_rows(fmt: str, table: list[tuple[str, str]], keys: list[str], rows: l
 def cmd_quotes(args) -> int:
     from ..store.queries import quote_rows
 
-    with open_store(args.db) as store:
-        rows = quote_rows(store.db, speaker=args.speaker, since=args.since, gender=args.gender,
+    store, since = open_questions(args)
+    with store:
+        rows = quote_rows(store.db, speaker=args.speaker, since=since, gender=args.gender,
                           search=args.search, limit=args.limit)
     for r in rows:
         r["where"] = r["title"] or Path(r["source"] or r["document"]).name
@@ -151,8 +168,9 @@ def cmd_quotes(args) -> int:
 def cmd_entities(args) -> int:
     from ..store.queries import entity_rows
 
-    with open_store(args.db) as store:
-        rows = entity_rows(store.db, args.top, label=args.type, since=args.since, search=args.search)
+    store, since = open_questions(args)
+    with store:
+        rows = entity_rows(store.db, args.top, label=args.type, since=since, search=args.search)
     for rank, r in enumerate(rows, 1):
         r["rank"] = rank
     _write_rows(args.format, ENTITY_TABLE, ENTITY_KEYS, rows, "entities")
@@ -162,9 +180,10 @@ def cmd_entities(args) -> int:
 def cmd_report(args) -> int:
     from ..store.report import write_report
 
-    with open_store(args.db) as store:
+    store, since = open_questions(args)
+    with store:
         try:
-            pages = write_report(store.db, Path(args.output), args.since)
+            pages = write_report(store.db, Path(args.output), since)
         except OSError as exc:
             raise CommandError(EXIT_OUTPUT, f"{args.output}: cannot write ({exc.strerror or exc})") from None
     folder = Path(args.output).stem + "-articles"
@@ -176,7 +195,7 @@ def add_parser(sub, common) -> None:
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--db", required=True, metavar="FILE", help="the store: one SQLite file")
     since = argparse.ArgumentParser(add_help=False)
-    since.add_argument("--since", type=_day, metavar="DATE", help="only documents of DATE (YYYY-MM-DD) or later")
+    since.add_argument("--since", metavar="DATE", help="only documents of DATE (YYYY-MM-DD) or later")
     fmt = argparse.ArgumentParser(add_help=False)
     fmt.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
                      help="table (default: for a terminal, right to left), csv or jsonl")
@@ -193,13 +212,13 @@ def add_parser(sub, common) -> None:
     q.add_argument("--speaker", metavar="NAME", help="the speaker: a full name, or a surname")
     q.add_argument("--gender", choices=("female", "male", "unknown"), help="the speaker's gender")
     q.add_argument("--search", metavar="WORDS", help="quotes with all these words (word* for a prefix)")
-    q.add_argument("--limit", type=int, metavar="N", help="at most N quotes")
+    q.add_argument("--limit", type=_positive(int), metavar="N", help="at most N quotes")
     q.set_defaults(func=cmd_quotes)
     e = sub.add_parser("entities", parents=[common, db, since, fmt], help="the most mentioned entities",
                        description="The entities with the most mentions (every span the tagger found): "
                        "people joined across documents (a surname meets the one full name that ends "
                        "with it), other types by label and name.")
-    e.add_argument("--top", type=int, default=20, metavar="N", help="how many (20)")
+    e.add_argument("--top", type=_positive(int), default=20, metavar="N", help="how many (20)")
     e.add_argument("--type", type=str.upper, metavar="LABEL", help="only this type (PER, ORG, GPE, LOC, ...)")
     e.add_argument("--search", metavar="WORDS", help="only in articles with all these words")
     e.set_defaults(func=cmd_entities)

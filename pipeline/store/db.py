@@ -41,13 +41,15 @@ def _check_path(path: Path, create: bool) -> None:
         raise StoreError(f"{path}: not a regular file (a database is one SQLite file)")
 
 
-def _ours(db: sqlite3.Connection, path: Path) -> None:
-    """A new file, or one of our stores that this version can read."""
+def _ours(db: sqlite3.Connection, path: Path, create: bool) -> None:
+    """A new file (``create``), or one of our stores that this version can read."""
     app = db.execute("PRAGMA application_id").fetchone()[0]
     version = db.execute("PRAGMA user_version").fetchone()[0]
     tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     if app != APPLICATION_ID and (tables or version):
         raise StoreError(f"{path}: a SQLite file that is not a hebnews store")
+    if not create and not (tables or version):
+        raise StoreError(f"{path}: an empty file, not a hebnews store")
     if version > SCHEMA_VERSION:
         raise StoreError(f"{path}: made by a newer hebnews (store version {version}; "
                          f"this one reads up to {SCHEMA_VERSION})")
@@ -71,7 +73,7 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{path}: cannot open ({getattr(exc, 'strerror', None) or exc})") from None
         try:
-            _ours(db, path)
+            _ours(db, path, create)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")

@@ -22,11 +22,15 @@ from urllib.parse import quote
 from . import queries
 from .charts import gender_chart, mentions_chart
 from .schema import load_blob
+from .table import display
 
 GENDER_NAMES = {"female": "נשים", "male": "גברים", "unknown": "לא ידוע"}
 LABEL_NAMES = {"PER": "אדם", "ORG": "ארגון", "GPE": "גאו-פוליטי", "LOC": "מקום", "FAC": "מבנה",
                "EVE": "אירוע", "WOA": "יצירה", "ANG": "שפה", "DUC": "מוצר"}
-QUOTES_SHOWN = 5  # per person; the rest behind "more"
+QUOTES_SHOWN, QUOTES_MORE = 5, 45  # per person: shown, and behind "more" (the rest: their articles)
+# the most characters of a document's words the page shows in one place (the article's page
+# has them whole): a quote, a title or source, a name or cue
+QUOTE_CHARS, TITLE_CHARS, NAME_CHARS = 600, 200, 80
 
 CSS = """
 *{box-sizing:border-box}
@@ -97,16 +101,19 @@ def page_name(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:16] + ".html"
 
 
-def _e(value) -> str:
-    return html.escape("" if value is None else str(value))
+def _e(value, limit: int | None = None) -> str:
+    """A document's words in the page: escaped, without control and bidi control characters,
+    at most ``limit`` characters."""
+    return html.escape(display(value, limit))
 
 
 def _mentions_section(r: Report) -> str:
     if not r.top:
         return '<section id="mentions"><h2>אזכורים ביום</h2><p class="empty">אין ישויות.</p></section>'
-    series = [(f'{t["name"]} ({t["label"]})', [r.mentions[(t["name"], t["label"])].get(d, 0) for d in r.days])
+    series = [(display(f'{t["name"]} ({t["label"]})', NAME_CHARS), [r.mentions[(t["name"], t["label"])].get(d, 0) for d in r.days])
               for t in r.top]
-    rows = "".join(f'<tr class="top-name"><td>{_e(t["name"])}</td><td>{_e(LABEL_NAMES.get(t["label"], t["label"]))}'
+    rows = "".join(f'<tr class="top-name"><td>{_e(t["name"], NAME_CHARS)}</td>'
+                   f'<td>{_e(LABEL_NAMES.get(t["label"], t["label"]), NAME_CHARS)}'
                    f'</td><td class="num">{t["mentions"]}</td><td class="num">{t["documents"]}</td></tr>'
                    for t in r.top)
     return (f'<section id="mentions"><h2>אזכורים ביום: {len(r.top)} השמות המובילים</h2>'
@@ -117,11 +124,15 @@ def _mentions_section(r: Report) -> str:
 
 def _quote_item(q: dict, pages: dict[str, str]) -> str:
     href = pages.get(q["document"])
-    where = _e(q["title"] or q["source"] or q["document"])
+    where = _e(q["title"] or q["source"] or q["document"], TITLE_CHARS)
     link = f'<a href="{_e(href)}">{where}</a>' if href else where
-    cue = f' <span class="cue">({_e(q["cue"])})</span>' if q["cue"] else ""
-    return (f'<li class="quote" data-gender="{_e(q["gender"] or "unknown")}">“{_e(q["quote"])}”{cue} '
+    cue = f' <span class="cue">({_e(q["cue"], NAME_CHARS)})</span>' if q["cue"] else ""
+    return (f'<li class="quote" data-gender="{_e(q["gender"] or "unknown")}">“{_e(q["quote"], QUOTE_CHARS)}”{cue} '
             f'<span class="src">· {_e(q["day"])} · {link}</span></li>')
+
+
+def _not_shown(n: int) -> str:
+    return f'<p class="not-shown">ועוד {n} ציטוטים בכתבות עצמן.</p>' if n > 0 else ""
 
 
 def _quoted_section(r: Report, pages: dict[str, str]) -> str:
@@ -132,9 +143,10 @@ def _quoted_section(r: Report, pages: dict[str, str]) -> str:
         shown = "".join(_quote_item(q, pages) for q in quotes[:QUOTES_SHOWN])
         more = ""
         if len(quotes) > QUOTES_SHOWN:
-            rest = "".join(_quote_item(q, pages) for q in quotes[QUOTES_SHOWN:])
-            more = f'<details><summary>עוד {len(quotes) - QUOTES_SHOWN}</summary><ul class="quotes">{rest}</ul></details>'
-        people.append(f'<li class="person" data-quotes="{len(quotes)}"><h3>{_e(name)} '
+            rest = "".join(_quote_item(q, pages) for q in quotes[QUOTES_SHOWN:QUOTES_SHOWN + QUOTES_MORE])
+            more = (f'<details><summary>עוד {len(quotes) - QUOTES_SHOWN}</summary><ul class="quotes">{rest}</ul>'
+                    f'{_not_shown(len(quotes) - QUOTES_SHOWN - QUOTES_MORE)}</details>')
+        people.append(f'<li class="person" data-quotes="{len(quotes)}"><h3>{_e(name, NAME_CHARS)} '
                       f'<span class="count">· {len(quotes)} ציטוטים</span></h3>'
                       f'<ul class="quotes">{shown}</ul>{more}</li>')
     return f'<section id="quoted"><h2>המצוטטים ביותר</h2><ol class="people">{"".join(people)}</ol></section>'
@@ -164,7 +176,7 @@ def _gender_section(r: Report) -> str:
 def _documents_section(r: Report, pages: dict[str, str]) -> str:
     rows = "".join(
         f'<tr><td class="num">{_e(d["day"])}</td><td><a class="article" href="{_e(pages[d["key"]])}">'
-        f'{_e(d["title"] or d["source"] or d["key"])}</a></td><td class="num">{d["entities"]}</td>'
+        f'{_e(d["title"] or d["source"] or d["key"], TITLE_CHARS)}</a></td><td class="num">{d["entities"]}</td>'
         f'<td class="num">{d["quotes"]}</td></tr>' for d in r.documents if d["key"] in pages)
     return ('<section id="articles"><h2>כתבות</h2><table><thead><tr><th class="num">יום</th><th>כתבה</th>'
             f'<th class="num">ישויות</th><th class="num">ציטוטים</th></tr></thead><tbody>{rows}</tbody></table></section>')

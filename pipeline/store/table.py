@@ -11,11 +11,28 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import unicodedata
 from typing import TextIO
 
+from ..normalize import BIDI_CONTROLS
+
 RLM = "\u200f"
 SEPARATOR = "  │  "
+# what a document's text may hold that must not reach a terminal or a page as it is: control
+# characters (a terminal's escape sequences, what XML forbids) and the bidi controls (an
+# override would turn the rest of a line or a page around); lone surrogates cannot be written
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + BIDI_CONTROLS + "]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def display(text, limit: int | None = None) -> str:
+    """``text`` as a terminal or a page may show it: without control and bidi control characters
+    (a lone surrogate becomes U+FFFD); with ``limit``, at most that many characters (cut with …)."""
+    text = _SURROGATE.sub("\ufffd", _HIDDEN.sub("", "" if text is None else str(text)))
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 1].rstrip() + "…"
+    return text
 
 
 def cell_width(text: str) -> int:
@@ -29,7 +46,7 @@ def cell_width(text: str) -> int:
 
 def clip(text: str, width: int) -> str:
     """``text`` cut to ``width`` cells (with … when cut); newlines become spaces."""
-    text = " ".join(str(text).split())
+    text = " ".join(display(text).split())
     if cell_width(text) <= width:
         return text
     out, used = [], 0
@@ -61,7 +78,7 @@ def write_table(out: TextIO, columns: list[tuple[str, str]], rows: list[dict], w
         if width is not None:
             last = clip(last, max(10, width - used - 1))
         else:
-            last = " ".join(str(last).split())
+            last = " ".join(display(last).split())
         return RLM + (fixed + SEPARATOR if parts else "") + last
 
     out.write(line(heads[:-1], heads[-1]) + "\n")
