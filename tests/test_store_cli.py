@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from hebnews.store import Store
+from hebnews.store.report import page_name
 
 from .feedsite import ARTICLES, rss
 from .storedocs import corpus
@@ -71,6 +72,53 @@ def test_index_refuses_what_is_no_store(run, outputs, tmp_path):
     assert code == 1 and "no such database" in err and not (tmp_path / "missing.db").exists()
     code, _, err = run("quotes", "--db", tmp_path / "x.db", "--since", "15/08/2025")
     assert code == 2 and "not a date (YYYY-MM-DD)" in err
+
+
+def one_line_error(result, code: int, *words: str) -> None:
+    """A refusal: exit ``code``, nothing on stdout, one line on stderr naming ``words``."""
+    got, out, err = result
+    assert (got, out) == (code, "") and err.count("\n") == 1 and err.startswith("hebnews: "), err
+    assert all(w in err for w in words), err
+
+
+QUESTIONS = (("quotes", "--speaker", "זלנסקי"), ("entities", "--top", "3"), ("report", "-o", "r.html"))
+
+
+def test_a_db_that_is_a_folder_or_no_database_is_one_line(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where report writes r.html
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("שלום", encoding="utf-8")
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database at all, just some words " * 50, encoding="utf-8")
+    empty = tmp_path / "zero.db"
+    empty.write_bytes(b"")
+    for cmd in QUESTIONS:
+        one_line_error(run(*cmd, "--db", tmp_path), 1, str(tmp_path), "not a regular file")
+        one_line_error(run(*cmd, "--db", notes), 1, str(notes), "cannot use the database")
+        one_line_error(run(*cmd, "--db", empty), 1, str(empty), "not a hebnews store")
+    for cmd in (("index", src), ("annotate", src, "-o", tmp_path / "out"),
+                ("feed", src / "a.txt", "-o", tmp_path / "out")):
+        one_line_error(run(*cmd, "--db", tmp_path), 5, "not a regular file")
+        one_line_error(run(*cmd, "--db", notes), 5, "cannot use the database")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "r.html").exists()
+    assert notes.read_text(encoding="utf-8").startswith("not a database") and empty.stat().st_size == 0
+
+
+def test_an_empty_store_and_a_bad_since_are_one_line(run, outputs, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where report writes r.html
+    empty = tmp_path / "empty.db"
+    Store.open(empty).close()
+    for cmd in QUESTIONS:
+        one_line_error(run(*cmd, "--db", empty), 1, "the store is empty", "hebnews index")
+    db = tmp_path / "news.db"
+    assert run("index", outputs, "--db", db)[0] == 0
+    for cmd in QUESTIONS:
+        for bad in ("15/08/2025", "2025-02-30", "yesterday", ""):
+            one_line_error(run(*cmd, "--db", db, "--since", bad), 2, f"--since {bad!r}: not a date")
+        one_line_error(run(*cmd, "--db", db, "--since", "2025-08-17"), 1, "2025-08-17", "the newest is of 2025-08-16")
+        assert run(*cmd, "--db", db, "--since", "2025-08-16")[0] == 0  # the newest day itself
+    assert [p.name for p in (tmp_path / "r-articles").iterdir()] == [page_name("source:news/d.txt")]
 
 
 @pytest.fixture

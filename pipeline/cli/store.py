@@ -47,7 +47,7 @@ def open_store(path: str, create: bool = False):
 def open_questions(args):
     """The store of a question (quotes, entities, report) and its --since as YYYY-MM-DD: a store
     that holds no documents, or none of --since or later, is a :class:`CommandError` (exit 1)."""
-    since = _day(args.since) if args.since else None
+    since = _day(args.since) if args.since is not None else None
     store = open_store(args.db)
     newest = store.db.execute("SELECT max(day) FROM documents").fetchone()[0]
     if newest is None or (since and since > newest):
