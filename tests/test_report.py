@@ -91,3 +91,69 @@ def test_report_in_a_real_browser(chromium, tmp_path, report):  # noqa: F811
         shown = [w for w in laid["charts"] if w > 0]  # each chart is drawn twice: wide and phone
         assert len(laid["charts"]) == 4 and len(shown) == 2
         assert all(w > 0.8 * min(width, 960) - 60 for w in shown)
+
+
+# what a hostile (or broken) document may carry into the page: markup in a title, a name and a
+# quote, a comment that opens a script's double-escaped state, bidi overrides, terminal escapes,
+# control characters, a quote of 200,000 characters and a "word" of 5,000 with no space
+MARKUP = '<script>alert(1)</script>"><img src=x onerror=alert(2)><!--<script>'
+ODD = "\u202e\u2066\x1b[2J\x00\x07\u200d👩‍👩‍👧 ב\u05bcְ\u2028"
+
+
+def hostile_store(path):
+    from .storedocs import Article
+
+    a = Article("news/<b>evil</b>.txt", day="2025-08-20", title=MARKUP + ODD + "כותרת " * 400)
+    who = a.ent("<b>מרדכי</b>" + ODD + "כהן")
+    a.say(MARKUP + ODD)
+    a.quote("בלה " * 50000, who, cue="אמר", gender="female")
+    a.quote(MARKUP + ODD + "א" * 5000, who, gender="male")
+    with Store.open(path) as s:
+        for doc in corpus() + [a.build()]:
+            assert s.add(doc) == "added"
+
+
+def test_a_hostile_document_cannot_break_the_report(chromium, tmp_path):  # noqa: F811
+    from hebnews.cli import main
+    from hebnews.normalize import BIDI_CONTROLS
+
+    hostile_store(tmp_path / "news.db")
+    out = tmp_path / "report.html"
+    assert main(["report", "--db", str(tmp_path / "news.db"), "-o", str(out)]) == 0
+    page = out.read_text("utf-8")
+    assert "<script" not in page and "<img" not in page and "<b>" not in page and "<!--" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;" in page
+    assert not any(ch in page for ch in BIDI_CONTROLS + "\x00\x07\x1b")  # nothing turns the page around
+    assert "👩‍👩‍👧" in page and "ב\u05bcְ" in page  # the rest of the odd text is kept
+    assert len(page) < 300_000 and "בלה " * 140 in page and "בלה " * 160 not in page  # cut, with …
+    dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p1'}",
+                          "--virtual-time-budget=3000", "--dump-dom", out.as_uri()],
+                         capture_output=True, timeout=120).stdout.decode()
+    assert "<img" not in dom and "<script" not in dom and dom.count('<li class="quote"') == 7
+    assert len(re.findall(r'<li class="person"', dom)) == 5 and "מרדכי" in dom
+    assert 'id="articles"' in dom and dom.count('<a class="article"') == 5  # the page ends whole
+    phone = _probe(chromium, tmp_path, out, 412)
+    assert phone["scroll"] <= phone["client"]  # the long word wraps: no sideways scrolling
+    article = re.search(r'<a class="article" href="([^"]+)">&lt;script', dom).group(1)
+    shown = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p2'}",
+                            "--virtual-time-budget=3000", "--dump-dom", (tmp_path / article).as_uri()],
+                           capture_output=True, timeout=120).stdout.decode()
+    assert 'data-direction="rtl"' in shown and "<img" not in shown  # its page's script ran: not cut short
+    data = re.search(r'id="hebnews-document">(.*?)</script>', (tmp_path / article).read_text("utf-8"), re.S)
+    assert json.loads(data.group(1))["meta"]["title"].startswith(MARKUP + ODD)  # its JSON reads back whole
+
+
+def test_a_hostile_document_cannot_reach_the_terminal(tmp_path, capsys):
+    from hebnews.cli import main
+    from hebnews.normalize import BIDI_CONTROLS
+
+    hostile_store(tmp_path / "news.db")
+    capsys.readouterr()
+    assert main(["quotes", "--db", str(tmp_path / "news.db"), "--speaker", "כהן"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and all(ln.startswith("\u200f") for ln in lines)  # heading, rule, 2 quotes
+    assert not any(ch in ln[1:] for ln in lines for ch in BIDI_CONTROLS + "\x00\x07\x1b\u2028")
+    assert "&lt;" not in lines[3] and MARKUP in lines[3]  # the words as they are, only without controls
+    assert main(["quotes", "--db", str(tmp_path / "news.db"), "--speaker", "כהן", "--format", "jsonl"]) == 0
+    rows = [json.loads(ln) for ln in capsys.readouterr().out.splitlines()]
+    assert rows[1]["quote"] == MARKUP + ODD + "א" * 5000  # scripts get them exactly

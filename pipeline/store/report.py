@@ -35,7 +35,7 @@ QUOTE_CHARS, TITLE_CHARS, NAME_CHARS = 600, 200, 80
 CSS = """
 *{box-sizing:border-box}
 body{font-family:"Noto Sans Hebrew","Arial Hebrew",Arial,sans-serif;margin:0 auto;padding:1rem;
- line-height:1.7;color:#1b1b1b;background:#fafafa;max-width:60rem}
+ line-height:1.7;color:#1b1b1b;background:#fafafa;max-width:60rem;overflow-wrap:anywhere}
 h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin-top:2rem;border-bottom:2px solid #ddd}
 h3{font-size:1.05rem;margin:.8rem 0 .2rem}
 .meta{color:#555;font-size:.9rem}
@@ -49,7 +49,7 @@ ol.people{padding-inline-start:1.4rem}
 .count{font-weight:normal;color:#555;font-size:.9rem}
 ul.quotes{list-style:none;padding:0;margin:0}
 ul.quotes li{background:#fff;border-inline-start:4px solid #e0a800;padding:.3rem .6rem;margin:.3rem 0}
-.cue{color:#7a4a00}.src{font-size:.85rem;color:#555;white-space:nowrap}
+.cue{color:#7a4a00}.src{font-size:.85rem;color:#555}
 .g-female{color:#c2185b}.g-male{color:#1565c0}.g-unknown{color:#757575}
 details summary{cursor:pointer;color:#1565c0}
 a{color:#0b57d0}
