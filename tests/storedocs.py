@@ -9,6 +9,10 @@
 """
 from __future__ import annotations
 
+from collections import Counter
+
+from hebnews.lang.he import NAME_EDGE
+
 
 class Article:
     def __init__(self, source: str, day: str | None = None, title: str | None = None, **meta):
@@ -109,3 +113,20 @@ def corpus() -> list[dict]:
     d.say("ו")
     d.ent("אלסקה", "GPE")
     return [a.build(), b.build(), c.build(), d.build()]
+
+
+def expected_mentions(docs) -> Counter:
+    """Mentions per person counted from the JSON itself: the PER clusters' entity mentions under
+    the name of the cluster (its words without edge punctuation), a one-word name under the one
+    full name ending with it."""
+    per = Counter()
+    for doc in docs:
+        name = {c["id"]: " ".join(w.strip(NAME_EDGE) for w in c["name"].split() if w.strip(NAME_EDGE))
+                for c in doc.get("clusters", []) if c["label"] == "PER"}
+        per.update(name[e["cluster"]] for e in doc["entities"] if e.get("cluster") in name)
+    full = [n for n in per if " " in n]
+    out = Counter()
+    for n, k in per.items():
+        ends = [f for f in full if f.split()[-1] == n]
+        out[ends[0] if " " not in n and len(ends) == 1 else n] += k
+    return out

@@ -16,7 +16,7 @@ from hebnews.store import SCHEMA_VERSION, Store, StoreError
 from hebnews.store.queries import entity_rows, quote_rows
 from hebnews.store.schema import APPLICATION_ID, dump_blob, migrate
 
-from .storedocs import Article, corpus
+from .storedocs import Article, corpus, expected_mentions
 
 
 @pytest.fixture
@@ -93,21 +93,6 @@ def test_people_do_not_depend_on_the_order_documents_came_in(tmp_path):
             rev.add(doc)
         rev.commit()  # all at once
         assert people_of(fwd) == people_of(rev)
-
-
-def expected_mentions(docs) -> Counter:
-    """Mentions per person counted from the JSON itself: the PER clusters' entity mentions under
-    the name of the cluster, a one-word name under the one full name ending with it."""
-    per = Counter()
-    for doc in docs:
-        name = {c["id"]: " ".join(c["name"].split()) for c in doc["clusters"] if c["label"] == "PER"}
-        per.update(name[e["cluster"]] for e in doc["entities"] if e.get("cluster") in name)
-    full = [n for n in per if " " in n]
-    out = Counter()
-    for n, k in per.items():
-        ends = [f for f in full if f.split()[-1] == n]
-        out[ends[0] if " " not in n and len(ends) == 1 else n] += k
-    return out
 
 
 def test_entity_counts_are_the_json_mentions(store):

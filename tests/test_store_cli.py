@@ -11,7 +11,8 @@ from hebnews.store import Store
 from hebnews.store.report import page_name
 
 from .feedsite import ARTICLES, rss
-from .storedocs import corpus
+from .conftest import SEED
+from .storedocs import corpus, expected_mentions
 
 
 @pytest.fixture
@@ -216,3 +217,20 @@ def test_feed_with_db(cli, tmp_path):
     assert cli(*cmd).returncode == 0
     with Store.open(tmp_path / "news.db") as s:
         assert s.counts()["documents"] == 1
+
+
+def test_annotated_documents_in_the_store_are_their_json(cli, tmp_path):
+    """annotate --db over two short texts and the seed: the questions give what the JSON says."""
+    src, out, db = write_texts(tmp_path / "in"), tmp_path / "out", tmp_path / "news.db"
+    (src / SEED.name).write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli("annotate", src, "-o", out, "--db", db).returncode == 0
+    docs = [json.loads(p.read_text("utf-8")) for p in sorted(out.glob("*.json"))]
+    r = cli("entities", "--db", db, "--top", "10", "--type", "PER", "--format", "jsonl")
+    got = [(row["name"], row["mentions"]) for row in map(json.loads, r.stdout.decode().splitlines())]
+    want = sorted(expected_mentions(docs).items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    assert r.returncode == 0 and got == want and len(got) == 10
+    said = [q["text"] for d in docs for q in d["quotes"] if "זלנסקי" in ((q["speaker"] or {}).get("text") or "")]
+    r = cli("quotes", "--db", db, "--speaker", "זלנסקי", "--format", "jsonl")
+    assert [json.loads(ln)["quote"] for ln in r.stdout.decode().splitlines()] == said and said
+    before = cli("index", out, "--db", db)
+    assert json.loads(before.stdout)["unchanged"] == 3 and json.loads(before.stdout)["added"] == 0
