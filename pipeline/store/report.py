@@ -42,6 +42,8 @@ h3{font-size:1.05rem;margin:.8rem 0 .2rem}
 figure.chart{margin:.5rem 0;background:#fff;border:1px solid #e3e3e3;border-radius:.4rem;padding:.3rem}
 figure.chart svg{width:100%;height:auto;display:block}
 figure.chart .narrow{display:none}
+ul.legend{list-style:none;margin:.2rem .5rem;padding:0;display:flex;flex-wrap:wrap;gap:.1rem 1.2rem;font-size:.9rem}
+.swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:.15rem;margin-inline-end:.35rem}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 td,th{border-bottom:1px solid #ddd;padding:.3rem .4rem;text-align:start;vertical-align:top}
 td.num,th.num{text-align:end;white-space:nowrap;font-variant-numeric:tabular-nums}
@@ -49,7 +51,7 @@ ol.people{padding-inline-start:1.4rem}
 .count{font-weight:normal;color:#555;font-size:.9rem}
 ul.quotes{list-style:none;padding:0;margin:0}
 ul.quotes li{background:#fff;border-inline-start:4px solid #e0a800;padding:.3rem .6rem;margin:.3rem 0}
-.cue{color:#7a4a00}.src{font-size:.85rem;color:#555}
+.cue{color:#7a4a00}.src{font-size:.85rem;color:#555}.day{white-space:nowrap}
 .g-female{color:#c2185b}.g-male{color:#1565c0}.g-unknown{color:#757575}
 details summary{cursor:pointer;color:#1565c0}
 a{color:#0b57d0}
@@ -128,7 +130,7 @@ def _quote_item(q: dict, pages: dict[str, str]) -> str:
     link = f'<a href="{_e(href)}">{where}</a>' if href else where
     cue = f' <span class="cue">({_e(q["cue"], NAME_CHARS)})</span>' if q["cue"] else ""
     return (f'<li class="quote" data-gender="{_e(q["gender"] or "unknown")}">“{_e(q["quote"], QUOTE_CHARS)}”{cue} '
-            f'<span class="src">· {_e(q["day"])} · {link}</span></li>')
+            f'<span class="src">· <span class="day">{_e(q["day"])}</span> · {link}</span></li>')
 
 
 def _not_shown(n: int) -> str:
@@ -184,7 +186,7 @@ def _documents_section(r: Report, pages: dict[str, str]) -> str:
 
 def render_report(r: Report, pages: dict[str, str]) -> str:
     """The page; ``pages``: document key -> the href of its page."""
-    span = f"{r.days[0]} – {r.days[-1]}" if r.days else "—"
+    span = "—" if not r.days else r.days[0] if len(r.days) == 1 else f"{r.days[0]} – {r.days[-1]}"
     people = sum(1 for t in r.top if t["label"] == "PER")
     return f"""<!DOCTYPE html>
 <html lang="he" dir="rtl">
