@@ -17,7 +17,8 @@ def _style(colors):
     from pygal.style import Style
 
     return Style(font_family=FONT, label_font_size=13, major_label_font_size=13, legend_font_size=14,
-                 value_font_size=12, background="white", plot_background="white", colors=tuple(colors))
+                 value_font_size=12, background="white", plot_background="white", colors=tuple(colors),
+                 opacity="1", opacity_hover="1")  # the colours of the page's legend
 
 
 # (width, height, most x labels) of the drawing for a wide screen and a phone: the page shows

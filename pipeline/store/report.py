@@ -133,6 +133,10 @@ def _quote_item(q: dict, pages: dict[str, str]) -> str:
             f'<span class="src">· <span class="day">{_e(q["day"])}</span> · {link}</span></li>')
 
 
+def _quotes_count(n: int) -> str:
+    return "ציטוט אחד" if n == 1 else f"{n} ציטוטים"
+
+
 def _not_shown(n: int) -> str:
     return f'<p class="not-shown">ועוד {n} ציטוטים בכתבות עצמן.</p>' if n > 0 else ""
 
@@ -149,7 +153,7 @@ def _quoted_section(r: Report, pages: dict[str, str]) -> str:
             more = (f'<details><summary>עוד {len(quotes) - QUOTES_SHOWN}</summary><ul class="quotes">{rest}</ul>'
                     f'{_not_shown(len(quotes) - QUOTES_SHOWN - QUOTES_MORE)}</details>')
         people.append(f'<li class="person" data-quotes="{len(quotes)}"><h3>{_e(name, NAME_CHARS)} '
-                      f'<span class="count">· {len(quotes)} ציטוטים</span></h3>'
+                      f'<span class="count">· {_quotes_count(len(quotes))}</span></h3>'
                       f'<ul class="quotes">{shown}</ul>{more}</li>')
     return f'<section id="quoted"><h2>המצוטטים ביותר</h2><ol class="people">{"".join(people)}</ol></section>'
 
