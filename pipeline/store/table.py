@@ -15,6 +15,7 @@ import re
 import unicodedata
 from typing import TextIO
 
+from ..document import JSON_LINE_BREAKS
 from ..normalize import BIDI_CONTROLS
 
 RLM = "\u200f"
@@ -94,11 +95,9 @@ def write_csv(out: TextIO, keys: list[str], rows: list[dict]) -> None:
         w.writerow(["" if r.get(k) is None else r[k] for k in keys])
 
 
-# line breaks to str.splitlines (and to some JSONL readers) that JSON leaves raw in a string
-_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def write_jsonl(out: TextIO, keys: list[str], rows: list[dict]) -> None:
     """One JSON object a line, each line one line to any reader."""
     for r in rows:
-        out.write(json.dumps({k: r.get(k) for k in keys}, ensure_ascii=False).translate(_LINE_BREAKS) + "\n")
+        out.write(json.dumps({k: r.get(k) for k in keys}, ensure_ascii=False).translate(JSON_LINE_BREAKS) + "\n")
