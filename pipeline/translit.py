@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .lang.he import HEBREW_DIGRAPHS, HEBREW_SOUNDS, LATIN_SOUNDS, NAME_HYPHENS
+from .lang.he import GERESH, HEBREW_DIGRAPHS, HEBREW_SOUNDS, LATIN_SOUNDS, NAME_HYPHENS
 
 MIN_CONSONANTS = 3  # a Latin word with fewer consonants matches nothing
 LONG_NAME = 6  # consonants from which one may be off
@@ -29,7 +29,7 @@ def _unit(spec: str) -> list[Unit]:
 
 def hebrew_units(word: str) -> list[Unit]:
     """The classes of a Hebrew word's letters (ג' and וו as one letter; marks dropped)."""
-    w = word.replace("\u05f3", "'").replace("׳", "'")
+    w = word.replace(GERESH, "'")
     out: list[Unit] = []
     i = 0
     while i < len(w):

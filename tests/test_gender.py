@@ -111,6 +111,10 @@ def test_a_mention_after_a_preposition_or_shel_gives_no_agreement():
     text = 'אשתו של משה כהן אמרה לכתבים שהוא חולה. "אני בסדר", סיפר כהן.'
     people = [("משה כהן", 0, "PER", "c1"), ("כהן", 1, "PER", "c1")]
     assert _annotate(text, people, [("אני בסדר", "סיפר", "e2", "כהן", 1)]) == [("male", ["cue"])]
+    # nor a title or verb before את, nor a verb before כי (someone else said it of X)
+    text = 'השרה פגשה את יוסי כהן. דנה לוי אמרה כי יוסי כהן הוא "איש ישר".'
+    people = [("יוסי כהן", 0, "PER", "c1"), ("דנה לוי", 0, "PER", "c2"), ("יוסי כהן", 1, "PER", "c1")]
+    assert _annotate(text, people, [("איש ישר", None, "e3", "יוסי כהן", 1)]) == [(None, None)]
 
 
 def test_only_people_get_a_gender():

@@ -31,7 +31,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from ..lang.he import (FEMININE_ADJECTIVE, FEMININE_NOUNS, FEMININE_VERBS, GENDER_CLITICS, MASCULINE_NOUNS,
+from ..lang.he import (ARTICLE, FEMININE_ADJECTIVE, FEMININE_NOUNS, FEMININE_VERBS, GENDER_CLITICS, MASCULINE_NOUNS,
                        MASCULINE_VERBS, OBLIQUE_WORDS, PREPOSITION_LETTERS, PRONOUN_GENDER, SUFFIX_GENDER,
                        SUFFIX_GENDERS)
 
@@ -155,21 +155,32 @@ class GenderReader:
         return first > 0 and self.tokens[first - 1].norm in OBLIQUE_WORDS
 
     def _before(self, first: int) -> list[Evidence]:
-        """The nearest title or speech verb in the few words before a name (השופטת דליה קובל,
-        אומרת ציפורה אנגלמן, אומר הסופר מריו ורגאס יוסה), in its sentence, stopping at
-        punctuation, quoted words and other names."""
+        """A title before a name, over the words of its complement (השופטת דליה קובל, מנהלת
+        המרכז X), and a speech verb right before the name or its title (אומרת ציפורה אנגלמן,
+        אומר הסופר ...); within the sentence, stopping at punctuation, quoted words, other
+        names and prepositions (השרה פגשה את X says nothing of X)."""
         sent = self.tokens[first].sentence
-        for i in range(first - 1, max(-1, first - 1 - TITLE_REACH), -1):
+        i = first - 1
+        while i >= max(0, first - TITLE_REACH):
             t = self.tokens[i]
-            if t.sentence != sent or t.kind not in ("heb", "abbr") or i in self.entity_tokens or self.quoted(i):
+            if t.sentence != sent or t.kind not in ("heb", "abbr") or i in self.entity_tokens or self.quoted(i) \
+                    or t.norm in OBLIQUE_WORDS:
                 return []
             g = noun_gender(t.norm) or (FEMALE if FEMININE_ADJECTIVE.match(t.norm) else None)
             if g:
-                return [Evidence(g, "title", i)]
-            g = verb_gender(t.norm)
-            if g:
-                return [Evidence(g, "agreement", i)]
+                return [Evidence(g, "title", i)] + self._verb_at(i - 1, sent)
+            if i == first - 1 and verb_gender(t.norm):
+                return self._verb_at(i, sent)
+            if verb_gender(t.norm):
+                return []
+            i -= 1
         return []
+
+    def _verb_at(self, i: int, sent: int) -> list[Evidence]:
+        if i < 0 or self.tokens[i].sentence != sent or self.quoted(i) or i in self.entity_tokens:
+            return []
+        g = verb_gender(self.tokens[i].norm)
+        return [Evidence(g, "agreement", i)] if g else []
 
     def _after(self, stop: int) -> list[Evidence]:
         """The word right after a name (a parenthesis skipped): a speech verb or an agreeing
@@ -184,7 +195,7 @@ class GenderReader:
         t = self.tokens[i]
         if t.text == "," and i + 1 < len(self.tokens) and not self.quoted(i + 1):
             nxt = self.tokens[i + 1]
-            g = noun_gender(nxt.norm) if nxt.norm.startswith("ה") else None
+            g = noun_gender(nxt.norm) if nxt.norm.startswith(ARTICLE) else None
             return [Evidence(g, "title", i + 1)] if g else []
         g = verb_gender(t.norm) if t.kind == "heb" and i not in self.entity_tokens else None
         return [Evidence(g, "agreement", i)] if g else []
