@@ -7,6 +7,7 @@ runs (overlapping cron jobs) apart.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import sqlite3
 import time
@@ -17,6 +18,19 @@ class LockHeld(RuntimeError):
     """Another run holds the lock."""
 
 
+class StateError(OSError):
+    """The state file cannot be read or written (not a database, a full disk, ...): an output
+    error like any other (``filename`` is the state file)."""
+
+
+@contextlib.contextmanager
+def _guard(path: Path, doing: str):
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StateError(errno.EIO, f"cannot {doing} the feed state ({exc})", str(path)) from exc
+
+
 class State:
     """SQLite: feeds (conditional-GET validators) and items (what was annotated, by hash, and
     whether the page failed: ``page_failures`` runs so far)."""
@@ -24,47 +38,54 @@ class State:
     def __init__(self, path: Path):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript("""
-            CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, etag TEXT, modified TEXT,
-                last_status TEXT, last_checked REAL);
-            CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, feed TEXT, link TEXT,
-                content_hash TEXT, output TEXT, processed_at REAL);
-        """)
-        cols = {row[1] for row in self.db.execute("PRAGMA table_info(items)")}
-        if "page_failures" not in cols:  # a state file of an earlier version
-            self.db.execute("ALTER TABLE items ADD COLUMN page_failures INTEGER NOT NULL DEFAULT 0")
+        with _guard(path, "open"):
+            self.db = sqlite3.connect(str(path), timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript("""
+                CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, etag TEXT, modified TEXT,
+                    last_status TEXT, last_checked REAL);
+                CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, feed TEXT, link TEXT,
+                    content_hash TEXT, output TEXT, processed_at REAL);
+            """)
+            cols = {row[1] for row in self.db.execute("PRAGMA table_info(items)")}
+            if "page_failures" not in cols:  # a state file of an earlier version
+                self.db.execute("ALTER TABLE items ADD COLUMN page_failures INTEGER NOT NULL DEFAULT 0")
+                self.db.commit()
+
+    def _write(self, sql: str, params=()):
+        """One statement and its commit; a failure (a full disk) is a StateError."""
+        with _guard(self.path, "write"):
+            self.db.execute(sql, params)
             self.db.commit()
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
-        row = self.db.execute("SELECT etag, modified FROM feeds WHERE url=?", (url,)).fetchone()
+        with _guard(self.path, "read"):
+            row = self.db.execute("SELECT etag, modified FROM feeds WHERE url=?", (url,)).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
     def save_feed(self, url: str, status: str, etag=None, modified=None, keep_validators=False):
         if keep_validators:
             etag, modified = self.validators(url)
-        self.db.execute("INSERT OR REPLACE INTO feeds VALUES (?,?,?,?,?)",
-                        (url, etag, modified, status, time.time()))
-        self.db.commit()
+        self._write("INSERT OR REPLACE INTO feeds VALUES (?,?,?,?,?)",
+                    (url, etag, modified, status, time.time()))
 
     def item(self, key: str) -> tuple[str, int] | None:
         """(content hash, page failures) of a known item."""
-        row = self.db.execute("SELECT content_hash, page_failures FROM items WHERE key=?", (key,)).fetchone()
+        with _guard(self.path, "read"):
+            row = self.db.execute("SELECT content_hash, page_failures FROM items WHERE key=?",
+                                  (key,)).fetchone()
         return (row[0], row[1]) if row else None
 
     def save_item(self, key: str, feed: str, link: str | None, content_hash: str, output: str,
                   page_failures: int = 0):
-        self.db.execute("INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?)",
-                        (key, feed, link, content_hash, output, time.time(), page_failures))
-        self.db.commit()
+        self._write("INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?)",
+                    (key, feed, link, content_hash, output, time.time(), page_failures))
 
     def page_retried(self, key: str, failed: bool):
         """A failed page fetched again without an article: one more failure, or (the page
         came but has no article text) no more tries."""
         sql = "page_failures + 1" if failed else "0"
-        self.db.execute(f"UPDATE items SET page_failures = {sql} WHERE key=?", (key,))
-        self.db.commit()
+        self._write(f"UPDATE items SET page_failures = {sql} WHERE key=?", (key,))
 
     def close(self):
         self.db.close()

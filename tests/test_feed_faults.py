@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -223,6 +224,35 @@ def test_quiet_keeps_the_counts_line(annotator, tmp_path, capsys, caplog, monkey
     assert len(errors) == 1 and "only http and https" in errors[0]
 
 
+def test_state_file_that_cannot_be_used_is_one_line_and_exit_5(annotator, tmp_path, cli):
+    """A state file that is no SQLite database, and one whose disk fills up at a commit: one line
+    naming the state file, exit 5, no traceback."""
+    from hebnews.feedstate import State, StateError
+
+    feed = _rss_of_local_feed(tmp_path)
+    bad = tmp_path / "state.sqlite"
+    bad.write_bytes(b"this is no database\n" * 100)
+    r = cli("feed", str(feed), "-o", str(tmp_path / "o"), "--no-pages", "--state", str(bad))
+    err = r.stderr.decode().strip().splitlines()
+    assert r.returncode == 5 and len(err) == 1 and str(bad) in err[0] and "not a database" in err[0], err
+
+    class FullDisk:  # the connection of a state whose disk is full: commits fail like SQLite's
+        def __init__(self, db):
+            self.db = db
+
+        def execute(self, *a):
+            return self.db.execute(*a)
+
+        def commit(self):
+            raise sqlite3.OperationalError("disk I/O error")
+
+    state = State(tmp_path / "ok.sqlite")
+    state.db = FullDisk(state.db)
+    with pytest.raises(StateError) as exc:
+        state.save_item("k", "f", None, "h", "out.json")
+    assert exc.value.filename == str(tmp_path / "ok.sqlite") and "disk I/O error" in exc.value.strerror
+
+
 # python -c PEAK_RSS ARGS runs `python -m hebnews.cli ARGS` and writes its peak RSS (VmHWM, kB)
 # to $HEBNEWS_TEST_VMHWM when it exits
 PEAK_RSS = """import atexit, os, runpy
@@ -273,7 +303,7 @@ def test_hostile_feed_run_end_to_end(site, tmp_path):
 def test_sigterm_is_honoured_inside_a_long_article(tmp_path):
     """SIGTERM while the encoder reads one long article: the run stops between encoder batches
     (exit 143) instead of finishing the article; the next run does it."""
-    long_text = " ".join(a["text"] for a in ARTICLES) * 120  # ~210k characters
+    long_text = " ".join(a["text"] for a in ARTICLES) * 50  # ~90k characters: seconds of encoder work
     feed = tmp_path / "f.xml"
     feed.write_text(rss("http://127.0.0.1:9", [("ארוך", "/long", long_text)]), encoding="utf-8")
     cmd = [sys.executable, "-m", "hebnews.cli", "feed", str(feed), "-o", str(tmp_path / "o"), "--no-pages", "-v",
@@ -283,7 +313,7 @@ def test_sigterm_is_honoured_inside_a_long_article(tmp_path):
     for line in proc.stderr:  # the feed is read: the article is in the encoder within a second
         if b"1 new" in line or time.monotonic() > deadline:
             break
-    time.sleep(2.0)
+    time.sleep(1.0)
     proc.send_signal(signal.SIGTERM)
     t0 = time.monotonic()
     out, _ = proc.communicate(timeout=120)

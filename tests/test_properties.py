@@ -36,17 +36,22 @@ def test_segmentation_offsets_are_exact_and_ordered(text):
     assert sum(s.last - s.first for s in sentences) == len(tokens)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                    HealthCheck.function_scoped_fixture])
-@given(TEXTS)
-def test_pipeline_never_raises_and_output_is_valid(annotator, text):
-    data = annotator.annotate(text).to_dict()
-    validate(data)  # JSON Schema + text[start:end] == span for every layer
-    assert data["text"] == text
-    prev_end = 0
-    for e in sorted(data["entities"], key=lambda e: e["start"]):
-        assert e["start"] >= prev_end and e["end"] > e["start"]  # no overlaps in one layer
-        prev_end = e["end"]
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(st.lists(TEXTS, min_size=1, max_size=6))
+def test_pipeline_never_raises_and_output_is_valid(annotator, texts):
+    """Random texts, several at a time through the batched path (about 175 texts in all): one
+    valid document per text, in order, each with its own text and non-overlapping entities."""
+    docs = list(annotator.annotate_many(texts))
+    assert len(docs) == len(texts)
+    for text, doc in zip(texts, docs):
+        data = doc.to_dict()
+        validate(data)  # JSON Schema + text[start:end] == span for every layer
+        assert data["text"] == text
+        prev_end = 0
+        for e in sorted(data["entities"], key=lambda e: e["start"]):
+            assert e["start"] >= prev_end and e["end"] > e["start"]  # no overlaps in one layer
+            prev_end = e["end"]
 
 
 # JSONL archives: whatever the JSON decoder accepts as a record's text gives a document or a

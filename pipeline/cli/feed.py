@@ -11,6 +11,7 @@ from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, _err, _positive, _precisio
 
 def cmd_feed(args) -> int:
     from ..feeds import LockHeld, run_feeds, stats_line
+    from ..feedstate import StateError
 
     annotator = load_annotator(args)
     try:
@@ -21,6 +22,9 @@ def cmd_feed(args) -> int:
     except LockHeld as exc:
         print(f"hebnews: {exc}; nothing done", file=sys.stderr)
         return EXIT_OK
+    except StateError as exc:  # the state file: a full disk, or not a hebnews state
+        _err(f"{exc.filename}: {exc.strerror}")
+        return EXIT_OUTPUT
     except OSError as exc:
         _err(f"{args.output}: {exc.strerror or exc}")
         return EXIT_OUTPUT
