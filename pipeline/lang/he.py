@@ -243,6 +243,17 @@ _PERSON_NOUNS = """
 מנהיג מנהיגת
 משורר משוררת
 במאי במאית
+פקיד פקידה
+פקיד פקידת
+שליח שליחה
+שליח שליחת
+מראיין מראיינת
+נציג נציגה
+נציג נציגת
+קצין קצינה
+קצין קצינת
+שוטר שוטרת
+חייל חיילת
 שגריר שגרירה
 שגריר שגרירת
 מפקד מפקדת
@@ -296,9 +307,6 @@ SUFFIX_GENDER = re.compile(r"^[ובלכמ]{0,2}(?:דברי|טענת|דעת|הע�
 SUFFIX_GENDERS = {"ו": "male", "ה": "female"}
 # the clitics a gendered word may carry (ואמר, שאמרה, כשהוא, והשופטת, המעריכה, כאומר)
 GENDER_CLITICS = ("וכשה", "כשה", "וכש", "כש", "וש", "וה", "שה", "ו", "ש", "ה", "כ")
-# a feminine noun or adjective of nationality or profession with the article (הפסיכולוגית,
-# הטורקייה, הישראלית) right before a person's name
-FEMININE_ADJECTIVE = re.compile(rf"^ה[{LETTERS}]{{3,}}(?:ית|ייה)$")
 
 # ----------------------------------------------------------------------------- transliteration
 # How names are written across scripts (hebnews.translit): each Hebrew letter and each Latin

@@ -10,9 +10,9 @@ a speaker is a man or a woman without naming it. The evidence, each piece with i
   לדעתו, לטענתה, תגובתו);
 * ``pronoun``: the mention is הוא or היא;
 * ``title``: a person noun with two forms in the mention, right before a mention of the speaker
-  or in apposition after it (השופטת דליה קובל, דוברת המשטרה, אילנה נחום, המזכירה של ...), and a
-  feminine noun or adjective of profession or nationality with the article before the name
-  (הפסיכולוגית הטורקייה קרלה באראן);
+  or in apposition after it (השופטת דליה קובל, דוברת המשטרה, אילנה נחום, המזכירה של ... / מזכירת
+  הקיבוץ), read over an adjective (הפסיכולוגית הטורקייה קרלה באראן); an adjective by itself says
+  nothing (הליגה הלאומית מיקי ברקוביץ: it agrees with הליגה);
 * ``agreement``: a speech verb or agreeing adjective right after another mention of the speaker
   (נמיר הודיעה כי, ללקין מודע) or right before it (אומרת אנגלמן), outside quotations; a mention
   after a preposition or של (אשתו של X אמרה) gives none.
@@ -31,7 +31,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from ..lang.he import (ARTICLE, FEMININE_ADJECTIVE, FEMININE_NOUNS, FEMININE_VERBS, GENDER_CLITICS, MASCULINE_NOUNS,
+from ..lang.he import (ARTICLE, FEMININE_NOUNS, FEMININE_VERBS, GENDER_CLITICS, MASCULINE_NOUNS,
                        MASCULINE_VERBS, OBLIQUE_WORDS, PREPOSITION_LETTERS, PRONOUN_GENDER, SUFFIX_GENDER,
                        SUFFIX_GENDERS)
 
@@ -166,7 +166,7 @@ class GenderReader:
             if t.sentence != sent or t.kind not in ("heb", "abbr") or i in self.entity_tokens or self.quoted(i) \
                     or t.norm in OBLIQUE_WORDS:
                 return []
-            g = noun_gender(t.norm) or (FEMALE if FEMININE_ADJECTIVE.match(t.norm) else None)
+            g = noun_gender(t.norm)
             if g:
                 return [Evidence(g, "title", i)] + self._verb_at(i - 1, sent)
             if i == first - 1 and verb_gender(t.norm):
@@ -182,9 +182,18 @@ class GenderReader:
         g = verb_gender(self.tokens[i].norm)
         return [Evidence(g, "agreement", i)] if g else []
 
+    def _definite(self, i: int) -> bool:
+        """Token ``i`` is a definite noun phrase's head: it has the article (המזכירה) or is in
+        construct with a word that has it (מזכירת הקיבוץ)."""
+        if self.tokens[i].norm.startswith(ARTICLE):
+            return True
+        nxt = self.tokens[i + 1] if i + 1 < len(self.tokens) else None
+        return nxt is not None and nxt.sentence == self.tokens[i].sentence and nxt.norm.startswith(ARTICLE)
+
     def _after(self, stop: int) -> list[Evidence]:
         """The word right after a name (a parenthesis skipped): a speech verb or an agreeing
-        adjective (נמיר הודיעה, ללקין מודע), or after a comma a title (אילנה נחום, המזכירה)."""
+        adjective (נמיר הודיעה, ללקין מודע), or after a comma a definite title (אילנה נחום,
+        המזכירה / מזכירת הקיבוץ)."""
         i = stop
         if i < len(self.tokens) and self.tokens[i].text == "(":
             while i < len(self.tokens) and self.tokens[i].text != ")" and i - stop < 6:
@@ -194,8 +203,7 @@ class GenderReader:
             return []
         t = self.tokens[i]
         if t.text == "," and i + 1 < len(self.tokens) and not self.quoted(i + 1):
-            nxt = self.tokens[i + 1]
-            g = noun_gender(nxt.norm) if nxt.norm.startswith(ARTICLE) else None
+            g = noun_gender(self.tokens[i + 1].norm) if self._definite(i + 1) else None
             return [Evidence(g, "title", i + 1)] if g else []
         g = verb_gender(t.norm) if t.kind == "heb" and i not in self.entity_tokens else None
         return [Evidence(g, "agreement", i)] if g else []
