@@ -3,12 +3,11 @@ Latin-script mentions joining the Hebrew cluster of the same person, and the see
 tweet."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from hebnews.clusters import cluster_entities
 from hebnews.crossscript import cross_script_links, latin_person_mentions, writes
+from hebnews.document import Entity
 from hebnews.normalize import normalize
 from hebnews.segment import segment
 from hebnews.translit import MIN_CONSONANTS, consonants, latin_units, same_name, same_word
@@ -55,15 +54,9 @@ def test_full_names_and_surnames_with_agreeing_first_names():
     assert writes(["MacMichael"], ["הרולד", "מק-מייקל"])  # a hyphenated Hebrew surname
 
 
-@dataclass
-class E:
-    id: str
-    start: int
-    end: int
-    text: str
-    label: str
-    token_start: int | None = None
-    cluster: str | None = None
+def E(eid: str, start: int, end: int, text: str, label: str, token_start: int | None = None) -> Entity:
+    """An entity as the model would tag it (score 1.0)."""
+    return Entity(eid, start, end, text, label, 1.0, token_start)
 
 
 def test_a_latin_entity_joins_the_one_hebrew_cluster_of_its_label_that_it_writes():
