@@ -37,7 +37,8 @@ def test_real_name_pairs_match_and_different_names_do_not():
 
 
 @pytest.mark.parametrize("latin,hebrew,same", [
-    ("Donald", "דונלד", True), ("Netanyahu", "נתניהו", True), ("Schwarzenegger", "שוורצנגר", True),
+    ("Donald", "דונלד", True), ("Netanyahu", "נתניהו", True), ("Trump", "טראמפ", True), ("Zelensky", "זלנסקי", True),
+    ("Zelenskyy", "זלנסקי", True), ("Schwarzenegger", "שוורצנגר", True),
     ("Chirac", "שיראק", True), ("Mozart", "מוצרט", True),
     # a Hebrew vowel letter needs a vowel in the Latin spelling
     ("Series", "סרזו", False), ("Memory", "המאמר", False), ("Cerca", "חרוש", False),
@@ -68,6 +69,11 @@ def test_a_latin_entity_joins_the_one_hebrew_cluster_of_its_label_that_it_writes
     clusters, of = cluster_entities(ents, links)
     assert of["e3"] == of["e1"] == of["e5"] != of["e4"]
     assert {c.id: c for c in clusters}[of["e3"]].name == "דונלד טראמפ"  # the Hebrew name stays the name
+    # a fuller Latin name joins a surname-only Hebrew cluster, which keeps its Hebrew name (the
+    # cross-document key: it meets דונלד טראמפ of another article there)
+    fuller = [E("e1", 0, 5, "טראמפ", "PER"), E("e2", 10, 22, "Donald Trump", "PER")]
+    clusters, of = cluster_entities(fuller, cross_script_links(fuller, *cluster_entities(fuller)))
+    assert [(c.name, len(c.mentions)) for c in clusters] == [("טראמפ", 2)]
     # two Hebrew people it could be: no join
     two = ents[:3] + [E("e6", 70, 80, "מלניה טראמפ", "PER")]
     clusters, of = cluster_entities(two)
