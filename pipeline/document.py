@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -46,6 +46,19 @@ class Entity:
     source: str | None = None
 
 
+@lru_cache(maxsize=None)
+def _field_names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _row(obj, drop_none: bool = False) -> dict:
+    """A flat dataclass (fields of plain values) as a dict, field by field: ``asdict`` deep-copies
+    every value and was about 3% of a batch run."""
+    if drop_none:
+        return {k: v for k in _field_names(type(obj)) if (v := getattr(obj, k)) is not None}
+    return {k: getattr(obj, k) for k in _field_names(type(obj))}
+
+
 @dataclass
 class Document:
     text: str
@@ -61,15 +74,26 @@ class Document:
             "schema": SCHEMA_ID,
             "text": self.text,
             "meta": dict(self.meta),
-            "sentences": [asdict(s) for s in self.sentences],
-            "tokens": [asdict(t) for t in self.tokens],
-            "entities": [{k: v for k, v in asdict(e).items() if v is not None} for e in self.entities],
+            "sentences": [_row(s) for s in self.sentences],
+            "tokens": [_row(t) for t in self.tokens],
+            "entities": [_row(e, drop_none=True) for e in self.entities],
             "quotes": list(self.quotes),
             "clusters": list(self.clusters),
         }
 
-    def to_json(self, indent: int | None = 1) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+    def to_json(self, pretty: bool = True) -> str:
+        """The document as JSON text (UTF-8 characters, not escapes); ``pretty``: indented by two
+        spaces (the .json files), else one line (.jsonl). orjson: about 20x faster than the
+        standard library's indenting encoder, which is pure Python."""
+        import orjson
+
+        data = self.to_dict()
+        try:
+            opt = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if pretty else 0)
+            return orjson.dumps(data, option=opt).decode("utf-8")
+        except orjson.JSONEncodeError:  # what orjson does not take (an integer past 64 bits in
+            # a JSONL record's fields) the standard library writes
+            return json.dumps(data, ensure_ascii=False, indent=2 if pretty else None)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Document":
