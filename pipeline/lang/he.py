@@ -89,7 +89,8 @@ PREPOSITIONS = frozenset(("של", "את", "עם", "כמו", "על", "אל", "מ�
 OBLIQUE_WORDS = frozenset(("של", "את", "עם", "על", "אל", "נגד", "מול", "לפי", "בין", "אצל", "כמו", "עבור",
                            "לעומת", "-")) | PREPOSITION_LETTERS
 
-PRONOUNS = frozenset(("הוא", "היא", "הם", "הן", "אני", "אנחנו", "אנו", "אתה", "את", "אתם"))
+HE, SHE = "הוא", "היא"  # third person singular pronouns
+PRONOUNS = frozenset((HE, SHE, "הם", "הן", "אני", "אנחנו", "אנו", "אתה", "את", "אתם"))
 
 # a group named by its size (השלושה, שלושת השותפים, שניהם) stands for the last list of that
 # many people (רונה שגב גל, איתן בק ושחר צפריר)
@@ -104,7 +105,9 @@ COMPANY = re.compile(r"^[ובמ]?(?:ה)?חברה$")
 # ----------------------------------------------------------------------------- speech cues
 # "according to him/her/them": the possessive suffix is the speaker (לדבריו, לטענתה, לדעתם,
 # להערכתו, כדבריה, ולדבריו); לדברי / לטענת without a suffix take the name after them
-_POINTER_STEMS = r"^ו?(?:לדברי|כדברי|בדברי|לטענת|לדעת|להערכת|לגרסת|לשיטת|לעדות|לפי)"
+# speech nouns in construct: "the words of", "the claim of", ... (לדברי, לטענת, לדעתו)
+_SPEECH_NOUNS = ("דברי", "טענת", "דעת", "הערכת", "גרסת", "שיטת", "עדות")
+_POINTER_STEMS = r"^ו?(?:[כב]דברי|ל(?:" + "|".join(_SPEECH_NOUNS) + r")|לפי)"
 _POINTER_SUFFIX = r"(?:ו|ה|הם|הן|נו|י)"
 POINTER_CUE = re.compile(_POINTER_STEMS + _POINTER_SUFFIX + "$")
 # the same words without the suffix (לדברי השר, לטענת, לפי): the name follows them
@@ -297,13 +300,12 @@ def _pairs(table: str) -> tuple[frozenset, frozenset]:
 
 MASCULINE_VERBS, FEMININE_VERBS = _pairs(_SPEECH_VERBS + _AGREEING_ADJECTIVES)
 MASCULINE_NOUNS, FEMININE_NOUNS = _pairs(_PERSON_NOUNS)
-# third person singular pronouns
-PRONOUN_GENDER = {"הוא": "male", "היא": "female"}
+PRONOUN_GENDER = {HE: "male", SHE: "female"}
 # "according to him / her": a speech noun with a possessive suffix (לדבריו, לדבריה, לדעתו,
 # לטענתה, בדבריו, מדבריה, כעדותו, תגובתו, ותגובתה, באומרו); ו is his, ה is hers (לפיו, לפיה
 # also point at documents, so לפי is not among them; nor לשונו, "its wording")
-SUFFIX_GENDER = re.compile(r"^[ובלכמ]{0,2}(?:דברי|טענת|דעת|הערכת|גרסת|שיטת|עדות|תגובת|אמירת|תשובת|אומר)"
-                           r"(?P<suffix>ו|ה)$")
+SUFFIX_GENDER = re.compile(r"^[ובלכמ]{0,2}(?:" + "|".join(_SPEECH_NOUNS + ("תגובת", "אמירת", "תשובת", "אומר"))
+                           + r")(?P<suffix>ו|ה)$")
 SUFFIX_GENDERS = {"ו": "male", "ה": "female"}
 # the clitics a gendered word may carry (ואמר, שאמרה, כשהוא, והשופטת, המעריכה, כאומר)
 GENDER_CLITICS = ("וכשה", "כשה", "וכש", "כש", "וש", "וה", "שה", "ו", "ש", "ה", "כ")
