@@ -15,7 +15,7 @@ from hebnews.quotes.gender import (GenderReader, assign_genders, noun_gender, pr
                                    word_evidence)
 from hebnews.segment import segment
 
-from .conftest import SEED
+from .conftest import ROOT, SEED
 
 
 @pytest.mark.parametrize("word,gender", [
@@ -208,6 +208,28 @@ def test_gender_precision_and_coverage_count_right_speakers_with_a_known_gold_ge
     assert (r["gender_total"], r["gender_predicted"], r["gender_correct"]) == (3, 2, 1)
     assert (r["gender_precision"], r["gender_coverage"]) == (0.5, 0.6667)
     assert [e["gold"] for e in r["errors"] if e["kind"] == "gender"] == ["female"]
+
+
+def test_eval_quotes_prints_gender_precision_and_coverage(cli, tmp_path):
+    dev = [json.loads(line) for line in (ROOT / "data" / "quotes" / "dev.jsonl").read_text("utf-8").splitlines()]
+    gendered = [d for d in dev if any((q["speaker"] or {}).get("gender") for q in d["quotes"])][:12]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in gendered), encoding="utf-8")
+    r = cli("eval", "quotes", "--gold", gold)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode("utf-8").splitlines()
+    res = json.loads(lines[-1])
+    assert res["gender_total"] > 0 and res["gender_precision"] >= 0.95
+    line = next(x for x in lines if x.startswith("speaker gender"))
+    assert f"precision {res['gender_correct']}/{res['gender_predicted']} = {res['gender_precision']:.4f}" in line
+    assert f"coverage {res['gender_predicted']}/{res['gender_total']} = {res['gender_coverage']:.4f}" in line
+    # a gold without the gender annotation: the gender is not scored (no 0/0 as a number)
+    for d in gendered:
+        for q in d["quotes"]:
+            (q["speaker"] or {}).pop("gender", None)
+    gold.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in gendered), encoding="utf-8")
+    lines = cli("eval", "quotes", "--gold", gold).stdout.decode("utf-8").splitlines()
+    assert "speaker gender: not scored" in "\n".join(lines) and json.loads(lines[-1])["gender_total"] == 0
 
 
 def test_the_pipeline_gives_each_speaker_a_gender_field(quote_annotator):

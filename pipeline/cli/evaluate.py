@@ -48,9 +48,12 @@ def cmd_eval_quotes(args) -> int:
     print(f"quote P {res['quote_precision']:.4f} R {res['quote_recall']:.4f} F1 {res['quote_f1']:.4f}; "
           f"speaker {res['speaker_correct']}/{res['speaker_total']} = {res['speaker_accuracy']:.4f}; "
           f"cue {res['cue_correct']}/{res['cue_total']} = {res['cue_accuracy']:.4f}")
-    print(f"speaker gender (right speaker, gold gender known: {res['gender_total']}): precision "
-          f"{res['gender_correct']}/{res['gender_predicted']} = {res['gender_precision']:.4f}, coverage "
-          f"{res['gender_predicted']}/{res['gender_total']} = {res['gender_coverage']:.4f}")
+    if res["gender_total"]:
+        print(f"speaker gender (right speaker, gold gender known: {res['gender_total']}): precision "
+              f"{res['gender_correct']}/{res['gender_predicted']} = {res['gender_precision']:.4f}, coverage "
+              f"{res['gender_predicted']}/{res['gender_total']} = {res['gender_coverage']:.4f}")
+    else:
+        print("speaker gender: not scored (no matched quote with the right speaker has a gold gender)")
     print(json.dumps(res, ensure_ascii=False))
     return EXIT_OK
 
