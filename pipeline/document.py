@@ -41,6 +41,9 @@ class Entity:
     # for token-level evaluation); equal to start when there is no prefix
     token_start: int | None = None
     cluster: str | None = None  # id of the entity's cluster in Document.clusters
+    # how a rule made the entity ("cross-script": a Latin-script name of a person the Hebrew text
+    # names, hebnews.crossscript); None: the model tagged it
+    source: str | None = None
 
 
 # line breaks to str.splitlines (and to some JSONL readers) that JSON leaves raw in a string:
@@ -193,7 +196,8 @@ def check_text(data: dict) -> None:
 
 
 def check_offsets(data: dict) -> None:
-    """Every span's ``text[start:end]`` equals its text; spans lie inside the document."""
+    """Every span's ``text[start:end]`` equals its text; spans lie inside the document; ids point
+    at what exists; a speaker's ``gender`` and ``gender_from`` are null (or absent) together."""
     text = data["text"]
     n = len(text)
     def check(layer: str, item: dict) -> None:
@@ -223,6 +227,9 @@ def check_offsets(data: dict) -> None:
         sp = q.get("speaker")
         if sp and sp.get("entity") is not None and sp["entity"] not in ids:
             raise OffsetError(f"quotes: {q['id']} speaker points at unknown entity {sp['entity']!r}")
+        if sp and (sp.get("gender") is None) != (sp.get("gender_from") is None):
+            raise DocumentError(f"quotes: {q['id']} speaker has a gender without its evidence or evidence "
+                                "without a gender (gender and gender_from are null together)")
 
 
 def validate(data: dict) -> None:
