@@ -241,15 +241,17 @@ class QuoteTagger:
         folder = Path(folder)
         if not (folder / CONFIG).is_file():
             return None
+        import torch
         from safetensors.torch import load_file
 
         cfg = HeadConfig.load(folder)
         state = load_file(str(folder / WEIGHTS))
         modules = []
         for k in range(cfg.members):
-            m = build_module(cfg)
+            with torch.device("meta"):  # no random initialisation: every weight is loaded
+                m = build_module(cfg)
             m.load_state_dict({name[len(f"m{k}."):]: v.float() for name, v in state.items()
-                               if name.startswith(f"m{k}.")})
+                               if name.startswith(f"m{k}.")}, assign=True)
             modules.append(m)
         return cls(modules, cfg)
 

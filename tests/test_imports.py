@@ -172,3 +172,26 @@ def test_pyproject_installs_every_subpackage():
     listed = set(re.findall(r'"(hebnews(?:\.\w+)*)"', text.split("packages = [", 1)[1].split("]", 1)[0]))
     folders = {module_name(p.parent / "__init__.py") for p in ROOT.rglob("__init__.py")}
     assert listed == folders
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60  # outside pipeline/train/ (training recipes are long by nature)
+
+
+def test_modules_and_functions_stay_small():
+    """The layout's size rules, read from the source: no module over 400 lines; no function
+    (methods and nested functions included) over 60 lines outside ``pipeline/train/``."""
+    too_long = []
+    for path in sorted(ROOT.rglob("*.py")):
+        src = path.read_text("utf-8")
+        rel = path.relative_to(ROOT)
+        if src.count("\n") > MAX_MODULE_LINES:
+            too_long.append(f"{rel}: {src.count(chr(10))} lines")
+        if rel.parts[0] == "train":
+            continue
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = node.end_lineno - node.lineno + 1
+                if n > MAX_FUNCTION_LINES:
+                    too_long.append(f"{rel}:{node.lineno} {node.name}: {n} lines")
+    assert not too_long, "over the size rules:\n" + "\n".join(too_long)
