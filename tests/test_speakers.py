@@ -129,6 +129,9 @@ def test_a_noun_spelled_like_a_speech_verb_is_the_subject_of_the_cue():
     # the head took the noun for the cue: the speech verb after it is the cue, the noun speaks
     text3 = 'השר אבי דיין הגיע למסיבת העיתונאים. כתבת הטלוויזיה שאלה אותו: "מתי תתפטר?"'
     assert _speaker(text3, {"אבי דיין": "PER"}, "כתבת", "כתבת", cue_score={"שאלה": 0.6}) == ("כתבת", None)
+    # כתבת as the only cue word: "you wrote" has no place in a report's narration, so a reporter
+    text4 = 'השר אבי דיין הגיע למסיבת העיתונאים. כתבת הטלוויזיה: "מתי תתפטר?"'
+    assert _speaker(text4, {"אבי דיין": "PER"}, "כתבת", "כתבת", cue_words=("כתב",)) == ("כתבת", None)
     # the same word as the only cue is still a verb without a subject: the person before
     text2 = 'השר אבי דיין הגיע למסיבת העיתונאים. "אני לא מתפטר", כתב.'
     assert _speaker(text2, {"אבי דיין": "PER"}, "כתב", "כתב", cue_words=("כתב",)) == ("אבי דיין", "e1")

@@ -166,6 +166,9 @@ POSSESSIVES = frozenset(("שלו", "שלה", "שלהם", "שלהן", "שלי", "
 # (f.), reporters of; also "wrote", "you wrote"), כתבה (article; "she wrote"), דובר / דוברת / דוברי
 # (spokesperson(s); "was spoken")
 CUE_HOMOGRAPHS = frozenset(("כתב", "כתבת", "כתבי", "כתבה", "דובר", "דוברת", "דוברי"))
+# ... of which these read as a verb only in the second person or the imperative ("you wrote",
+# "write!"), which a report's narration outside quotations does not use: there they are nouns
+NARRATION_NOUNS = frozenset(("כתבת", "כתבי", "דוברת", "דוברי"))
 # Of PRONOUNS only these point back to a person named in the text; outside a quotation אני / אנחנו is the
 # writer and אתה / אתם the reader, never the last person named
 # (THIRD_PERSON_PLURAL: only to more than one person, a list of people or a plural description)

@@ -12,8 +12,8 @@ rules and the cue rules read them.
 """
 from __future__ import annotations
 
-from ..lang.he import (ARTICLE, CONJUNCTION, CUE_HOMOGRAPHS, FINAL_FORM, NON_NOMINAL, NUMERALS, OBLIQUE_WORDS, ONE,
-                       PARTITIVE, PAST_SUFFIXES, POSSESSIVES, PREPOSITIONS, PRONOUNS, QUANTIFIERS, RELATIVE,
+from ..lang.he import (ARTICLE, CONJUNCTION, CUE_HOMOGRAPHS, FINAL_FORM, NARRATION_NOUNS, NON_NOMINAL, NUMERALS,
+                       OBLIQUE_WORDS, ONE, PARTITIVE, PAST_SUFFIXES, POSSESSIVES, PREPOSITIONS, PRONOUNS, QUANTIFIERS, RELATIVE,
                        THIRD_PERSON, WHEN)
 
 
@@ -123,9 +123,11 @@ def possessive_phrase(tokens, span: list[int], cue_tok: int | None, cue_words=fr
 def homograph_noun(tokens, k: int, cue_tok: int | None) -> bool:
     """Token ``k`` is a noun spelled like a speech verb (:data:`CUE_HOMOGRAPHS`: כתבת "a
     reporter", not "you wrote") used as a noun: the quote's cue is another word (כתבת ynet
-    שאלה: "..."), so this one is its subject. (A name after it is no sign: כתב כהנא is "Kahane
-    wrote".)"""
-    return in_lexicon(tokens[k].norm, CUE_HOMOGRAPHS) and cue_tok is not None and cue_tok != k
+    שאלה: "..."), so this one is its subject; or it is one whose verb reading is second person
+    or imperative (:data:`NARRATION_NOUNS`: כתבת, דוברת), a noun even as the only cue. (A name
+    after כתב is no sign: כתב כהנא is "Kahane wrote".)"""
+    w = tokens[k].norm
+    return in_lexicon(w, NARRATION_NOUNS) or (in_lexicon(w, CUE_HOMOGRAPHS) and cue_tok is not None and cue_tok != k)
 
 
 def cue_after_homograph(tokens, k: int, context, cue_words, window: int = 4) -> int | None:
