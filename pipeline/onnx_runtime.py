@@ -1,0 +1,136 @@
+"""The encoder through ONNX Runtime: export, int8 quantisation, and a session that runs it.
+
+The lite encoder (:mod:`hebnews.encoder`) is exported once to ONNX with dynamic batch and
+sequence axes; its outputs are the logits and every layer's hidden states (the quote head reads
+two of them; a run asks only for the ones it needs). ``int8`` is ONNX Runtime's dynamic
+quantisation of the MatMul weights (per output channel, signed int8; activations quantised per
+batch at run time). The files are written into a cache, never into the model folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelError
+
+VARIANTS = ("fp32", "int8")
+OPSET = 17
+
+
+def cache_dir(path: Path) -> Path:
+    """Where the ONNX files of the model folder ``path`` live: $HEBNEWS_CACHE (default
+    ~/.cache/hebnews) / onnx / <folder name>-<fingerprint of its config and weights>."""
+    root = Path(os.environ.get("HEBNEWS_CACHE") or Path.home() / ".cache" / "hebnews")
+    h = hashlib.sha256((path / "config.json").read_bytes())
+    st = (path / "model.safetensors").stat()
+    h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+    return root / "onnx" / f"{path.resolve().name}-{h.hexdigest()[:16]}"
+
+
+def export(path: Path, out: Path) -> None:
+    """The folder's lite encoder (fp32) as ONNX: inputs input_ids, attention_mask (int64,
+    batch x seq); outputs logits and hidden_0 .. hidden_N (batch x seq x hidden)."""
+    import torch
+
+    from . import encoder
+
+    model = encoder.load_model(path, torch.float32, torch.device("cpu"))
+    n_layers = len(model.layers)
+
+    class Everything(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.m = model
+
+        def forward(self, input_ids, attention_mask):
+            o = self.m(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+            return (o.logits, *o.hidden_states)
+
+    ids = torch.full((2, 12), 5, dtype=torch.int64)
+    mask = torch.ones_like(ids)
+    names = ["logits"] + [f"hidden_{i}" for i in range(n_layers + 1)]
+    axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+            **{n: {0: "batch", 1: "seq"} for n in names}}
+    with torch.inference_mode():
+        torch.onnx.export(Everything().eval(), (ids, mask), str(out), input_names=["input_ids", "attention_mask"],
+                          output_names=names, dynamic_axes=axes, opset_version=OPSET, dynamo=False)
+
+
+def quantize_int8(src: Path, out: Path) -> None:
+    """ONNX Runtime dynamic int8 quantisation of ``src``'s MatMul weights (per channel)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul"])
+
+
+def _atomic(build, target: Path) -> None:
+    """Run ``build(tmp_file)`` in ``target``'s folder, then rename the result onto ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".onnx")
+    os.close(fd)
+    try:
+        build(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def model_file(path: Path, variant: str) -> Path:
+    """The cached ONNX file of ``variant`` (fp32 or int8) for the model folder ``path``, exported
+    (and quantised) on first use; written atomically, so concurrent first runs are safe."""
+    if variant not in VARIANTS:
+        raise ModelError(f"the onnx backend runs {' or '.join(VARIANTS)}, not {variant!r}")
+    folder = cache_dir(path)
+    fp32 = folder / "model-fp32.onnx"
+    if not fp32.is_file():
+        _atomic(lambda tmp: export(path, tmp), fp32)
+    if variant == "fp32":
+        return fp32
+    int8 = folder / "model-int8.onnx"
+    if not int8.is_file():
+        _atomic(lambda tmp: quantize_int8(fp32, tmp), int8)
+    return int8
+
+
+class OnnxEncoder:
+    """An ONNX Runtime session with the call :meth:`TokenClassifier._forward` makes."""
+
+    def __init__(self, file: Path, config: dict, threads: int | None = None):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        n = threads or int(os.environ.get("OMP_NUM_THREADS") or 0) or (os.cpu_count() or 1)
+        opts.intra_op_num_threads = n
+        opts.inter_op_num_threads = 1
+        # no busy-waiting between runs: the annotator's Python work (and, on a shared machine,
+        # other processes) gets the cores back as soon as a batch is done
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(str(file), opts, providers=["CPUExecutionProvider"])
+        self.file = file
+        self.hidden_size = config["hidden_size"]
+        self.id2label = {int(k): v for k, v in config["id2label"].items()}
+
+    def forward(self, ids: np.ndarray, mask: np.ndarray, layers: tuple[int, ...] = ()):
+        """(logits float32 (b, t, labels), the ``layers``' hidden states concatenated or None)."""
+        names = ["logits"] + [f"hidden_{k}" for k in layers]
+        outs = self.session.run(names, {"input_ids": ids, "attention_mask": mask})
+        return outs[0], (np.concatenate(outs[1:], axis=-1) if layers else None)
+
+
+def load(path: Path, variant: str) -> OnnxEncoder:
+    """The ONNX encoder of ``variant`` for a model folder; a clear error without onnxruntime."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        raise ModelError("the onnx backend needs onnxruntime: pip install 'hebnews[onnx]'") from None
+    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    return OnnxEncoder(model_file(path, variant), config)
