@@ -433,7 +433,7 @@ def test_jsonl_archive_streams_and_resumes(tmp_path, cli):
     """JSONL in ({"id", "text", ...} per line) -> one JSONL out; a bad line is reported; a run
     killed with SIGKILL leaves a .partial file that the rerun completes without duplicates."""
     base = (FIXTURES / "article.he.txt").read_text(encoding="utf-8")
-    recs = [{"id": f"a{i}", "text": base * (1 + i % 2), "url": f"https://x.il/{i}"} for i in range(30)]
+    recs = [{"id": f"a{i}", "text": base * (1 + i % 2), "url": f"https://x.il/{i}"} for i in range(14)]
     archive = tmp_path / "archive.jsonl"
     lines = [json.dumps(r, ensure_ascii=False) for r in recs]
     lines.insert(5, "{broken json")

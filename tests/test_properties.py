@@ -36,11 +36,11 @@ def test_segmentation_offsets_are_exact_and_ordered(text):
     assert sum(s.last - s.first for s in sentences) == len(tokens)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(st.lists(TEXTS, min_size=1, max_size=6))
 def test_pipeline_never_raises_and_output_is_valid(annotator, texts):
-    """Random texts, several at a time through the batched path (about 280 texts in all): one
+    """Random texts, several at a time through the batched path (about 175 texts in all): one
     valid document per text, in order, each with its own text and non-overlapping entities."""
     docs = list(annotator.annotate_many(texts))
     assert len(docs) == len(texts)

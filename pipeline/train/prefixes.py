@@ -129,9 +129,12 @@ def _examples(data_dir, sents, freq, prefixes: list[str], folds: int, min_count:
             fold_hosts[n % folds][text[len(pre):]] += 1
     all_hosts = sum(fold_hosts, Counter())
     strip = PrefixStripper(prefixes=tuple(prefixes))
+    # the known names of the other folds, once per fold
+    fold_known = [{h for h, c in (all_hosts - fold_hosts[f]).items() if len(h) >= 2 and c > 0}
+                  for f in range(folds)]
     examples = []
     for n, sent in enumerate(sents):
-        hosts = {h for h, c in (all_hosts - fold_hosts[n % folds]).items() if len(h) >= 2 and c > 0}
+        hosts = fold_known[n % folds]
         loo = _Loo(freq, sent_counts[n], min_count)
         key = doc_of.get(sent.text, -1 - n)
         names = doc_names[key]
