@@ -1,5 +1,5 @@
-"""Encoder runtimes compared (not a test): torch lite fp32 / dynamic int8, ONNX Runtime fp32 /
-int8, OpenVINO fp32 / int8, on the raw forward pass over the length-sorted batches hebnews
+"""Encoder runtimes compared (not a test): torch lite fp32 / bf16 / dynamic int8, ONNX Runtime
+fp32 / int8, OpenVINO fp32 / int8 (pip install openvino, and nncf for int8; not an extra: it lost), on the raw forward pass over the length-sorted batches hebnews
 builds (bench/throughput.py's ``forward`` stage), HTB documents only (no seed article).
 
     OMP_NUM_THREADS=2 python bench/runtimes.py [--limit 40] [--rounds 3] [--only a,b]
@@ -26,7 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CANDIDATES = ("torch-fp32", "torch-int8", "ort-fp32", "ort-int8", "ov-fp32", "ov-int8")
+CANDIDATES = ("torch-fp32", "torch-bf16", "torch-int8", "ort-fp32", "ort-int8", "ov-fp32", "ov-int8")
 
 
 def batches(model_dir: Path, data_dir: str, limit: int):
@@ -77,20 +77,22 @@ def make(name: str, model_dir: Path, data_dir: str):
 
         from hebnews import encoder
 
-        model = encoder.load_model(model_dir, torch.float32, torch.device("cpu"))
+        dtype = torch.bfloat16 if name == "torch-bf16" else torch.float32
+        model = encoder.load_model(model_dir, dtype, torch.device("cpu"))
         if name == "torch-int8":
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
         def fwd(ids, mask):
             with torch.inference_mode():
-                return model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits.numpy()
+                out = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
+                return out.float().numpy()
         return fwd
     from hebnews import onnx_runtime
 
     if name.startswith("ort"):
         enc = onnx_runtime.OnnxEncoder(onnx_runtime.model_file(model_dir, name[4:]),
-                                       json.loads((model_dir / "config.json").read_text()), threads)
-        return lambda ids, mask: enc.forward(ids, mask)[0]
+                                       json.loads((model_dir / "config.json").read_text()), name[4:], threads)
+        return lambda ids, mask: enc(ids, mask)[0]
     import openvino as ov
 
     file = onnx_runtime.model_file(model_dir, "fp32")
@@ -147,23 +149,22 @@ def main():
             times[n].append(time.perf_counter() - t)
     print(f"load after: {os.getloadavg()}", flush=True)
     base = statistics.median(times[names[0]])
-    cold = {}
-    if not args.no_cold:
-        for n in names:
-            cmd = [sys.executable, __file__, "--child", n, "--model", args.model, "--data-dir", args.data_dir,
-                   "--limit", str(args.limit)]
-            cold[n] = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
     print(f"{len(bs)} batches, {n_sub} sub-words, threads {os.environ.get('OMP_NUM_THREADS')}")
-    print(f"{'runtime':12} {'median s':>9} {'sub-words/s':>12} {'x ' + names[0]:>14} {'labels=':>8} "
-          f"{'load s':>7} {'peak RSS MB':>12}  rounds")
+    print(f"{'runtime':12} {'median s':>9} {'sub-words/s':>12} {'x ' + names[0]:>14} {'labels=':>8}  rounds")
     for n in names:
         med = statistics.median(times[n])
         agree = np.mean(np.concatenate([(a.argmax(-1) == b.argmax(-1))[m == 1] for a, b, (_, m)
                                         in zip(ref[names[0]], ref[n], bs)]))
-        c = cold.get(n, {})
-        print(f"{n:12} {med:9.2f} {n_sub / med:12.0f} {base / med:14.2f} {100 * agree:7.2f}% "
-              f"{c.get('load_s', float('nan')):7.2f} {c.get('peak_rss_mb', float('nan')):12.0f}  "
-              f"{[round(t, 2) for t in times[n]]}")
+        print(f"{n:12} {med:9.2f} {n_sub / med:12.0f} {base / med:14.2f} {100 * agree:7.2f}%  "
+              f"{[round(t, 2) for t in times[n]]}", flush=True)
+    if args.no_cold:
+        return
+    print(f"{'runtime':12} {'load s':>7} {'peak RSS MB':>12}  (each in a fresh process)")
+    for n in names:
+        cmd = [sys.executable, __file__, "--child", n, "--model", args.model, "--data-dir", args.data_dir,
+               "--limit", str(args.limit)]
+        c = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+        print(f"{n:12} {c['load_s']:7.2f} {c['peak_rss_mb']:12.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,10 @@ def export(path: Path, out: Path) -> None:
     names = ["logits"] + [f"hidden_{i}" for i in range(n_layers + 1)]
     axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
             **{n: {0: "batch", 1: "seq"} for n in names}}
-    with torch.inference_mode():
+    with torch.inference_mode(), warnings.catch_warnings():
+        # the TorchScript exporter (dynamo=False) is deprecated but exact for this graph; its
+        # tracer warns about the q, k, v unpacking (always 3)
+        warnings.simplefilter("ignore")
         torch.onnx.export(Everything().eval(), (ids, mask), str(out), input_names=["input_ids", "attention_mask"],
                           output_names=names, dynamic_axes=axes, opset_version=OPSET, dynamo=False)
 
@@ -101,9 +105,13 @@ def model_file(path: Path, variant: str) -> Path:
 
 
 class OnnxEncoder:
-    """An ONNX Runtime session with the call :meth:`TokenClassifier._forward` makes."""
+    """An ONNX Runtime session behind the runtime call :class:`hebnews.runtimes.TorchEncoder`
+    has: numpy ids and mask in, log-probabilities and hidden states out."""
 
-    def __init__(self, file: Path, config: dict, threads: int | None = None):
+    runtime = "onnx"
+    device = "cpu"
+
+    def __init__(self, file: Path, config: dict, precision: str, threads: int | None = None):
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -116,21 +124,27 @@ class OnnxEncoder:
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(file), opts, providers=["CPUExecutionProvider"])
         self.file = file
+        self.model = None  # no torch module
+        self.precision = precision
         self.hidden_size = config["hidden_size"]
-        self.id2label = {int(k): v for k, v in config["id2label"].items()}
+        id2label = {int(k): v for k, v in config["id2label"].items()}
+        self.labels = [id2label[i] for i in range(len(id2label))]
+        self.context_length = int(config.get("hebnews_context_length") or 0)
 
-    def forward(self, ids: np.ndarray, mask: np.ndarray, layers: tuple[int, ...] = ()):
-        """(logits float32 (b, t, labels), the ``layers``' hidden states concatenated or None)."""
-        names = ["logits"] + [f"hidden_{k}" for k in layers]
+    def __call__(self, ids: np.ndarray, mask: np.ndarray, layers: tuple[int, ...] = (), hidden: bool = False):
+        """(log-probabilities float32 (b, t, labels), the ``layers``' hidden states concatenated,
+        float16, or None when ``hidden`` is false)."""
+        names = ["logits"] + ([f"hidden_{k}" for k in layers] if hidden else [])
         outs = self.session.run(names, {"input_ids": ids, "attention_mask": mask})
-        return outs[0], (np.concatenate(outs[1:], axis=-1) if layers else None)
+        x = outs[0]
+        m = x.max(-1, keepdims=True)
+        lp = x - (m + np.log(np.exp(x - m).sum(-1, keepdims=True)))
+        hs = np.concatenate(outs[1:], axis=-1).astype(np.float16) if hidden else None
+        return lp.astype(np.float32, copy=False), hs
 
 
-def load(path: Path, variant: str) -> OnnxEncoder:
-    """The ONNX encoder of ``variant`` for a model folder; a clear error without onnxruntime."""
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        raise ModelError("the onnx backend needs onnxruntime: pip install 'hebnews[onnx]'") from None
+def load(path: Path, precision: str) -> OnnxEncoder:
+    """The ONNX encoder of ``precision`` (fp32 or int8) for a model folder, exported into the
+    cache on first use."""
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    return OnnxEncoder(model_file(path, variant), config)
+    return OnnxEncoder(model_file(path, precision), config, precision)
