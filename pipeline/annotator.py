@@ -60,7 +60,7 @@ class Annotator:
         cuda, cuda:N; ``batch_sentences``: sentences gathered (across documents) per encoder call;
         ``exclude``: stage names (or ``quotes`` for the three quote stages) to leave out; other
         keywords go to :meth:`TokenClassifier.load` (runtime: auto, torch, onnx; precision: auto,
-        fp32, bf16, fp16, int8; backend, max_length, stride, batch_tokens)."""
+        fp32, bf16, fp16; backend, max_length, stride, batch_tokens)."""
         path = Path(model_dir) if model_dir else default_model_dir()
         clf = TokenClassifier.load(path, device=device, **kw)
         return cls(clf, PrefixStripper.load(path), path.name, batch_sentences, QuoteTagger.load(path),

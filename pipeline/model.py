@@ -85,7 +85,7 @@ def resolve_device(device: str = "auto"):
     return torch.device(device)
 
 
-def _load_onnx(path: Path, precision: str):
+def _load_onnx(path: Path):
     """(ONNX encoder, tokenizer) for a checked model folder that the lite encoder runs."""
     from . import encoder
 
@@ -93,7 +93,7 @@ def _load_onnx(path: Path, precision: str):
     if not (encoder.supports(config) and (path / "model.safetensors").is_file()):
         raise ModelError(f"the onnx runtime runs {', '.join(encoder.SUPPORTED)} folders with "
                          f"model.safetensors; {path} is {config.get('architectures')}")
-    return runtimes.load_onnx(path, precision), encoder.WordTokenizer(path)
+    return runtimes.load_onnx(path), encoder.WordTokenizer(path)
 
 
 def _load_backend(path: Path, backend: str, dtype, dev):
@@ -162,17 +162,17 @@ class TokenClassifier:
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "auto", backend: str = "auto",
              precision: str = "auto", runtime: str = "auto", **kw) -> "TokenClassifier":
-        """``runtime``: ``torch``, ``onnx`` (ONNX Runtime, the ``[onnx]`` extra; CPU; fp32 or
-        int8) or ``auto`` (:func:`hebnews.runtimes.resolve_runtime`). ``backend`` (torch runtime):
+        """``runtime``: ``torch``, ``onnx`` (ONNX Runtime, the ``[onnx]`` extra; CPU, fp32) or
+        ``auto`` (:func:`hebnews.runtimes.resolve_runtime`). ``backend`` (torch runtime):
         ``lite`` (our lean BERT runtime, :mod:`hebnews.encoder`; no transformers import),
         ``transformers``, or ``auto`` (lite when the folder is a BERT token classifier).
-        ``precision``: ``fp32``, ``bf16``, ``fp16`` (torch), ``int8`` (onnx) or ``auto``
-        (torch: :func:`resolve_precision`; onnx: :func:`hebnews.runtimes.onnx_precision`);
-        log-probabilities are computed in fp32 whatever it is."""
+        ``precision``: ``fp32``, ``bf16``, ``fp16`` (torch) or ``auto`` (torch:
+        :func:`resolve_precision`; onnx: fp32); log-probabilities are computed in fp32 whatever
+        it is."""
         if backend not in ("auto", "lite", "transformers"):
             raise ModelError(f"unknown backend {backend!r} (expected auto, lite or transformers)")
-        if precision not in PRECISIONS + ("int8",):
-            raise ModelError(f"unknown precision {precision!r} (expected {', '.join(PRECISIONS)} or int8)")
+        if precision not in PRECISIONS:
+            raise ModelError(f"unknown precision {precision!r} (expected {', '.join(PRECISIONS)})")
         runtime, rwhy = runtimes.resolve_runtime(runtime, device, precision, backend)
         path = Path(path)
         if not path.is_dir():
@@ -182,8 +182,8 @@ class TokenClassifier:
                 raise ModelError(f"model folder {path} is incomplete: no {need}")
         log.info("runtime %s: %s", runtime, rwhy)
         if runtime == "onnx":
-            precision, why = runtimes.onnx_precision(precision)
-            enc, tok = _load_onnx(path, precision)
+            why = "the onnx runtime runs fp32"
+            enc, tok = _load_onnx(path)
             clf = cls(enc, tok, **kw)
         else:
             dev = resolve_device(device)

@@ -91,15 +91,13 @@ def choose_precision(device, flags: frozenset[str] | None = None, probe=None) ->
 def resolve_precision(precision: str, device) -> tuple[str, str]:
     """``precision`` (auto, fp32, bf16, fp16) of the torch runtime on ``device`` -> (what runs,
     why). ``auto`` is $HEBNEWS_PRECISION when that is set (fp32, bf16 or fp16), or
-    :func:`choose_precision`. (int8 is the onnx runtime's: :mod:`hebnews.runtimes`.)"""
+    :func:`choose_precision`."""
     if precision not in PRECISIONS:
         raise ModelError(f"unknown precision {precision!r} (expected {', '.join(PRECISIONS)})")
     if precision != "auto":
         return precision, "asked for"
     env = os.environ.get("HEBNEWS_PRECISION", "").strip().lower()
     if env and env != "auto":
-        if env == "int8":
-            return "fp32", "HEBNEWS_PRECISION=int8 is the onnx runtime's; torch runs fp32"
         if env not in PRECISIONS:
             raise ModelError(f"HEBNEWS_PRECISION={env!r}: expected {', '.join(PRECISIONS)}")
         return env, "HEBNEWS_PRECISION"

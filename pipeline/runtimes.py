@@ -1,16 +1,15 @@
 """Encoder runtimes: what runs the encoder's forward pass, and how ``auto`` picks one.
 
 ``torch``: our lite BERT module (or ``transformers``) in torch, precision fp32 / bf16 / fp16.
-``onnx``: the same network exported once to ONNX and run by ONNX Runtime (the ``[onnx]`` extra),
-precision fp32 or int8 (dynamic int8 quantisation of the MatMul weights). Both give the
-classifier the same call: numpy ids and mask in, numpy log-probabilities (and the hidden states
-of some layers) out; the onnx runtime never imports torch.
+``onnx``: the same network exported once to ONNX (fp32) and run by ONNX Runtime (the ``[onnx]``
+extra). Both give the classifier the same call: numpy ids and mask in, numpy log-probabilities
+(and the hidden states of some layers) out; the onnx runtime never imports torch, which is most
+of the cold start.
 
 ``auto`` (the default) is $HEBNEWS_RUNTIME when set, else ``onnx`` where it wins: onnxruntime
-installed, a CPU run (no GPU asked for or present), a precision it runs (auto, fp32, int8) and a
-CPU without AMX-BF16 (there torch bf16 is faster); ``torch`` everywhere else. On our 2-core
-AVX2 machine ONNX Runtime int8 is the fastest at a small F1 cost (bench/runtimes.py; the model
-card has the numbers), so ``onnx`` runs int8 unless fp32 is asked for.
+installed, a CPU run (no GPU asked for or present), precision auto or fp32, and a CPU without
+AMX-BF16 (there torch bf16 is faster); ``torch`` everywhere else. int8 is gone: both dynamic
+int8 paths cost over 0.3 NEMO F1 (bench/runtimes.py, the model card).
 """
 from __future__ import annotations
 
@@ -21,8 +20,6 @@ from pathlib import Path
 from .errors import ModelError
 
 RUNTIMES = ("auto", "torch", "onnx")
-ONNX_PRECISIONS = ("fp32", "int8")
-ONNX_DEFAULT_PRECISION = "int8"
 MISSING_EXTRA = "the onnx runtime needs onnxruntime: pip install 'hebnews[onnx]'"
 
 
@@ -64,16 +61,14 @@ def resolve_runtime(runtime: str, device: str = "auto", precision: str = "auto",
             raise ModelError(f"the onnx runtime runs on the CPU, not on device {device!r}")
         if backend == "transformers":
             raise ModelError("the onnx runtime runs the lite encoder; --backend transformers needs --runtime torch")
+        if precision not in ("auto", "fp32"):
+            raise ModelError(f"the onnx runtime runs fp32, not {precision}")
         if not (onnx_available() if available is None else available):
             raise ModelError(MISSING_EXTRA)
-    elif precision == "int8":
-        raise ModelError("int8 runs on the onnx runtime (pip install 'hebnews[onnx]'), not on torch")
     return runtime, why
 
 
 def _auto(device: str, precision: str, backend: str, available: bool, flags) -> tuple[str, str]:
-    if precision == "int8":  # only onnx runs it: auto means onnx (its errors say what is missing)
-        return resolve_runtime("onnx", device, precision, backend, available, flags)[0], "int8 runs on onnx"
     if not available:
         return "torch", "onnxruntime is not installed"
     if not _cpu_run(device):
@@ -85,19 +80,6 @@ def _auto(device: str, precision: str, backend: str, available: bool, flags) -> 
     if precision == "auto" and "amx_bf16" in flags:
         return "torch", "the CPU has AMX-BF16 (torch bf16 is faster there)"
     return "onnx", "onnxruntime is installed and this is a CPU run without AMX-BF16"
-
-
-def onnx_precision(precision: str) -> tuple[str, str]:
-    """What the onnx runtime runs for ``precision`` (auto, fp32, int8), and why: auto is
-    $HEBNEWS_PRECISION when that is fp32 or int8, else int8."""
-    if precision == "auto":
-        env = os.environ.get("HEBNEWS_PRECISION", "").strip().lower()
-        if env in ONNX_PRECISIONS:
-            return env, "HEBNEWS_PRECISION"
-        return ONNX_DEFAULT_PRECISION, "the onnx runtime's default (fastest within the F1 bound)"
-    if precision not in ONNX_PRECISIONS:
-        raise ModelError(f"the onnx runtime runs {' or '.join(ONNX_PRECISIONS)}, not {precision}")
-    return precision, "asked for"
 
 
 class TorchEncoder:
@@ -132,10 +114,10 @@ class TorchEncoder:
         return lp, hs
 
 
-def load_onnx(path: Path, precision: str):
-    """The folder's encoder on ONNX Runtime in ``precision`` (fp32 or int8)."""
+def load_onnx(path: Path):
+    """The folder's encoder on ONNX Runtime (fp32)."""
     if not onnx_available():
         raise ModelError(MISSING_EXTRA)
     from . import onnx_runtime
 
-    return onnx_runtime.load(path, precision)
+    return onnx_runtime.load(path)

@@ -95,9 +95,6 @@ def test_explicit_and_env(monkeypatch):
     monkeypatch.setenv("HEBNEWS_PRECISION", "BF16")
     assert resolve_precision("auto", CPU) == ("bf16", "HEBNEWS_PRECISION")
     assert resolve_precision("fp32", CPU)[0] == "fp32"  # an explicit choice beats the variable
-    # int8 is the onnx runtime's precision: the variable set to it leaves torch in fp32
-    monkeypatch.setenv("HEBNEWS_PRECISION", "int8")
-    assert resolve_precision("auto", CPU)[0] == "fp32"
     with pytest.raises(ModelError, match="unknown precision 'fp8'"):
         resolve_precision("fp8", CPU)
     monkeypatch.setenv("HEBNEWS_PRECISION", "half")
@@ -106,8 +103,8 @@ def test_explicit_and_env(monkeypatch):
 
 
 def test_bad_combinations_fail_before_the_folder_is_read(tmp_path):
-    with pytest.raises(ModelError, match="int8 runs on the onnx runtime"):
-        TokenClassifier.load(tmp_path / "nope", device="cpu", runtime="torch", precision="int8")
+    with pytest.raises(ModelError, match="the onnx runtime runs fp32, not bf16"):
+        TokenClassifier.load(tmp_path / "nope", device="cpu", runtime="onnx", precision="bf16")
     with pytest.raises(ModelError, match="unknown precision"):
         TokenClassifier.load(tmp_path / "nope", device="cpu", precision="double")
 
@@ -179,9 +176,9 @@ def test_meta_records_precision_and_the_cli_flag_reaches_the_model(tmp_path, mon
         assert data["meta"]["precision"] == precision and data["meta"]["runtime"] == "torch"
         assert "quantize" not in data["meta"]
         assert any(e["text"] == "עמנואל מקרון" for e in data["entities"])
-    # int8 on torch is refused like any unusable model setting: exit 3, nothing written
+    # bf16 on onnx is refused like any unusable model setting: exit 3, nothing written
     bad = tmp_path / "bad.json"
-    rc = main(["annotate", str(src), "-o", str(bad), "-q", "--runtime", "torch", "--precision", "int8"])
+    rc = main(["annotate", str(src), "-o", str(bad), "-q", "--runtime", "onnx", "--precision", "bf16"])
     assert rc == 3 and not bad.exists()
 
 

@@ -112,11 +112,10 @@ def _precision_option(parser: argparse.ArgumentParser) -> None:
                         help="what runs the encoder: auto (default; $HEBNEWS_RUNTIME if set, else onnx "
                         "where onnxruntime is installed on a CPU run without AMX-BF16, torch elsewhere), "
                         "torch, or onnx (ONNX Runtime: pip install 'hebnews[onnx]')")
-    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16", "int8"), default="auto",
-                        help="the encoder's weights: auto (default; $HEBNEWS_PRECISION if set; onnx: "
-                        "int8; torch: bf16 on a CPU with AMX-BF16 or a GPU with bf16, fp16 on other "
-                        "GPUs, fp32 on other CPUs, where bf16 is slower), fp32, bf16 or fp16 (torch), "
-                        "int8 (onnx)")
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
+                        help="the encoder's weights: auto (default; onnx: fp32; torch: $HEBNEWS_PRECISION "
+                        "if set, else bf16 on a CPU with AMX-BF16 or a GPU with bf16, fp16 on other GPUs, "
+                        "fp32 on other CPUs, where bf16 is slower), fp32, or bf16 / fp16 (torch)")
 
 
 def load_annotator(args, model=None, **kw):
