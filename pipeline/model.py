@@ -197,14 +197,17 @@ class TokenClassifier:
         return clf
 
     def _batches(self, items: list[tuple[int, int, list[int]]]):
-        """Group (key, offset, ids) windows, sorted by length, under the token budget."""
+        """Group (key, offset, ids) windows, sorted by length, under the token budget (and, on
+        a runtime that holds whole attention matrices, under its rows x length^2 budget)."""
         order = sorted(range(len(items)), key=lambda i: len(items[i][2]))
+        cells = getattr(self.encoder, "attention_cells", None)
         batch: list[int] = []
         longest = 0
         for i in order:
             n = len(items[i][2]) + 2
-            if batch and (max(longest, n) * (len(batch) + 1) > self.batch_tokens
-                          or len(batch) >= self.max_batch):
+            t = max(longest, n)
+            if batch and (t * (len(batch) + 1) > self.batch_tokens or len(batch) >= self.max_batch
+                          or (cells and t * t * (len(batch) + 1) > cells)):
                 yield batch
                 batch, longest = [], 0
             batch.append(i)

@@ -93,6 +93,10 @@ class OnnxEncoder:
 
     runtime = "onnx"
     device = "cpu"
+    # the exported graph computes attention as plain MatMul / Softmax, so every batch holds its
+    # heads x rows x length^2 scores several times over: rows x length^2 stays under this
+    # (12 heads: 48 MB a copy; a 512-sub-word window goes 4 to a batch, 128 ones 64)
+    attention_cells = 1 << 20
 
     def __init__(self, file: Path, config: dict, threads: int | None = None):
         import onnxruntime as ort
@@ -102,6 +106,8 @@ class OnnxEncoder:
         n = threads or int(os.environ.get("OMP_NUM_THREADS") or 0) or (os.cpu_count() or 1)
         opts.intra_op_num_threads = n
         opts.inter_op_num_threads = 1
+        # no arena: it keeps the largest batch's buffers (shapes vary every batch) for good
+        opts.enable_cpu_mem_arena = False
         # no busy-waiting between runs: the annotator's Python work (and, on a shared machine,
         # other processes) gets the cores back as soon as a batch is done
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")

@@ -7,9 +7,11 @@ extra). Both give the classifier the same call: numpy ids and mask in, numpy log
 of the cold start.
 
 ``auto`` (the default) is $HEBNEWS_RUNTIME when set, else ``onnx`` where it wins: onnxruntime
-installed, a CPU run (no GPU asked for or present), precision auto or fp32, and a CPU without
-AMX-BF16 (there torch bf16 is faster); ``torch`` everywhere else. int8 is gone: both dynamic
-int8 paths cost over 0.3 NEMO F1 (bench/runtimes.py, the model card).
+installed, a CPU run (no GPU asked for or present), precision auto or fp32, and, for precision
+auto, a CPU without bf16 instructions (AMX-BF16 or AVX512-BF16: there torch bf16 is faster than
+either fp32 runtime, 3.6x torch fp32 against ONNX Runtime's 1.4x on a 2-core AVX512-BF16 EPYC);
+``torch`` everywhere else. int8 is gone: both dynamic int8 paths cost over 0.3 NEMO F1
+(bench/runtimes.py; the model card has the numbers).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 from .errors import ModelError
 
 RUNTIMES = ("auto", "torch", "onnx")
+BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 MISSING_EXTRA = "the onnx runtime needs onnxruntime: pip install 'hebnews[onnx]'"
 
 
@@ -77,9 +80,9 @@ def _auto(device: str, precision: str, backend: str, available: bool, flags) -> 
         return "torch", "the transformers backend"
     if precision not in ("auto", "fp32"):
         return "torch", f"precision {precision}"
-    if precision == "auto" and "amx_bf16" in flags:
-        return "torch", "the CPU has AMX-BF16 (torch bf16 is faster there)"
-    return "onnx", "onnxruntime is installed and this is a CPU run without AMX-BF16"
+    if precision == "auto" and flags & BF16_FLAGS:
+        return "torch", "the CPU has bf16 instructions (torch bf16 is faster there)"
+    return "onnx", "onnxruntime is installed and this is an fp32 CPU run"
 
 
 class TorchEncoder:

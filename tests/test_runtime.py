@@ -12,14 +12,14 @@ import pytest
 
 from hebnews import runtimes
 from hebnews.errors import ModelError
-from hebnews.precision import cpu_flags
 from hebnews.runtimes import MISSING_EXTRA, resolve_runtime
 
 from .conftest import MODEL_DIR, ROOT, SEED
 from .test_precision import fixture_sentences
 
-NO_AMX = frozenset({"avx2", "avx512f", "avx512_bf16"})
-AMX = NO_AMX | {"amx_bf16", "amx_tile"}
+NO_AMX = frozenset({"avx2", "fma", "avx512f"})  # no bf16 instructions
+BF16 = NO_AMX | {"avx512_bf16"}
+AMX = BF16 | {"amx_bf16", "amx_tile"}
 
 
 @pytest.fixture
@@ -38,6 +38,7 @@ def test_auto_is_onnx_where_it_wins_and_torch_elsewhere(no_env):
     assert auto(precision="fp32") == "onnx"
     assert auto(available=False) == "torch"  # the extra is not installed
     assert auto(flags=AMX) == "torch"  # torch bf16 is faster on AMX
+    assert auto(flags=BF16) == "torch"  # and on AVX512-BF16
     assert auto(flags=AMX, precision="fp32") == "onnx"  # fp32 asked for: onnx still wins
     assert auto(device="cuda") == "torch"
     assert auto(precision="bf16") == "torch"
@@ -167,13 +168,11 @@ def test_meta_records_the_runtime(annotator, onnx_classifier):
 def test_onnx_annotate_never_imports_torch(onnx_cache, tmp_path):
     out = tmp_path / "seed.json"
     code = ("import sys\nfrom hebnews.cli import main\n"
-            f"rc = main(['annotate', {str(SEED)!r}, '-o', {str(out)!r}, '-q', '--runtime', 'auto'])\n"
+            f"rc = main(['annotate', {str(SEED)!r}, '-o', {str(out)!r}, '-q', '--runtime', 'onnx'])\n"
             "assert 'torch' not in sys.modules, 'torch was imported'\nsys.exit(rc)")
     env = {**os.environ, "HEBNEWS_CACHE": str(onnx_cache[0])}
     env.pop("HEBNEWS_RUNTIME", None)
     env.pop("HEBNEWS_PRECISION", None)
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-2000:]
-    meta = json.loads(out.read_text(encoding="utf-8"))["meta"]
-    want = "onnx" if "amx_bf16" not in cpu_flags() and not runtimes.gpu_present() else "torch"
-    assert meta["runtime"] == want
+    assert json.loads(out.read_text(encoding="utf-8"))["meta"]["runtime"] == "onnx"
