@@ -6,12 +6,14 @@ extra). Both give the classifier the same call: numpy ids and mask in, numpy log
 (and the hidden states of some layers) out; the onnx runtime never imports torch, which is most
 of the cold start.
 
-``auto`` (the default) is $HEBNEWS_RUNTIME when set, else ``onnx`` where it wins: onnxruntime
+``auto`` (the default) is $HEBNEWS_RUNTIME when set, else ``onnx`` where it applies: onnxruntime
 installed, a CPU run (no GPU asked for or present), precision auto or fp32, and, for precision
-auto, a CPU without bf16 instructions (AMX-BF16 or AVX512-BF16: there torch bf16 is faster than
-either fp32 runtime, 3.6x torch fp32 against ONNX Runtime's 1.4x on a 2-core AVX512-BF16 EPYC);
-``torch`` everywhere else. int8 is gone: both dynamic int8 paths cost over 0.3 NEMO F1
-(bench/runtimes.py; the model card has the numbers).
+auto, a CPU without AMX-BF16 (there torch bf16 is 3.4x torch fp32 at 99.8% equal labels);
+``torch`` everywhere else. On a 2-core AVX512-BF16 EPYC (no AMX) torch bf16 ran the forward pass
+faster (3.0x torch fp32 against ONNX Runtime's 1.5x) but cost 0.28 NEMO test token F1 (the
+issue allows 0.2 for the default) and needs the torch import (1.6 s of a 1.5 s cold-start
+budget), so there too ``auto`` is onnx fp32: the same labels as torch fp32. int8 is gone: both
+dynamic int8 paths cost over 0.3 NEMO dev F1 (bench/runtimes.py; the README has the numbers).
 """
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ from pathlib import Path
 from .errors import ModelError
 
 RUNTIMES = ("auto", "torch", "onnx")
-BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 MISSING_EXTRA = "the onnx runtime needs onnxruntime: pip install 'hebnews[onnx]'"
 
 
@@ -80,8 +81,8 @@ def _auto(device: str, precision: str, backend: str, available: bool, flags) -> 
         return "torch", "the transformers backend"
     if precision not in ("auto", "fp32"):
         return "torch", f"precision {precision}"
-    if precision == "auto" and flags & BF16_FLAGS:
-        return "torch", "the CPU has bf16 instructions (torch bf16 is faster there)"
+    if precision == "auto" and "amx_bf16" in flags:
+        return "torch", "the CPU has AMX-BF16 (torch bf16 is faster there)"
     return "onnx", "onnxruntime is installed and this is an fp32 CPU run"
 
 
