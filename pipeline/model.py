@@ -129,9 +129,10 @@ class TokenClassifier:
     """Batched, windowed inference for a token-classification model folder."""
 
     def __init__(self, model, tokenizer, device=None, max_length: int = 512, stride: int | None = None,
-                 batch_tokens: int = 8192, max_batch: int = 64, context_length: int | None = None):
+                 batch_tokens: int | None = None, max_batch: int = 64, context_length: int | None = None):
         """``model``: a runtime (:class:`hebnews.runtimes.TorchEncoder`, an ONNX encoder) or a
-        torch token classifier, which is wrapped in a TorchEncoder."""
+        torch token classifier, which is wrapped in a TorchEncoder. ``batch_tokens``: padded
+        sub-words per encoder batch (default: the runtime's, 8192 on torch, 2048 on onnx)."""
         self.encoder = model if hasattr(model, "runtime") else TorchEncoder(model, device)
         self.model = self.encoder.model  # the torch module (None on the onnx runtime)
         self.runtime = self.encoder.runtime
@@ -144,7 +145,7 @@ class TokenClassifier:
         self.pad_id = tokenizer.pad_token_id
         self.window = max_length - 2
         self.stride = stride or self.window // 2
-        self.batch_tokens = batch_tokens
+        self.batch_tokens = batch_tokens or self.encoder.batch_tokens
         self.max_batch = max_batch
         # document context: a model trained on runs of consecutive sentences (config key
         # ``hebnews_context_length``, sub-words with specials) reads each document as one stream
@@ -197,17 +198,14 @@ class TokenClassifier:
         return clf
 
     def _batches(self, items: list[tuple[int, int, list[int]]]):
-        """Group (key, offset, ids) windows, sorted by length, under the token budget (and, on
-        a runtime that holds whole attention matrices, under its rows x length^2 budget)."""
+        """Group (key, offset, ids) windows, sorted by length, under the token budget."""
         order = sorted(range(len(items)), key=lambda i: len(items[i][2]))
-        cells = getattr(self.encoder, "attention_cells", None)
         batch: list[int] = []
         longest = 0
         for i in order:
             n = len(items[i][2]) + 2
-            t = max(longest, n)
-            if batch and (t * (len(batch) + 1) > self.batch_tokens or len(batch) >= self.max_batch
-                          or (cells and t * t * (len(batch) + 1) > cells)):
+            if batch and (max(longest, n) * (len(batch) + 1) > self.batch_tokens
+                          or len(batch) >= self.max_batch):
                 yield batch
                 batch, longest = [], 0
             batch.append(i)

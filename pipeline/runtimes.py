@@ -90,6 +90,7 @@ class TorchEncoder:
     """A torch token classifier behind the runtime call (numpy in, numpy out)."""
 
     runtime = "torch"
+    batch_tokens = 8192  # padded sub-words per batch
 
     def __init__(self, model, device=None):
         import torch
