@@ -28,7 +28,11 @@ MISSING_EXTRA = "the onnx runtime needs onnxruntime: pip install 'hebnews[onnx]'
 
 
 def onnx_available() -> bool:
-    return importlib.util.find_spec("onnxruntime") is not None
+    """Whether onnxruntime can be imported (looked up, not imported: that costs 50 ms)."""
+    try:
+        return importlib.util.find_spec("onnxruntime") is not None
+    except (ImportError, ValueError):  # blocked (sys.modules entry None) or half-installed
+        return False
 
 
 def gpu_present() -> bool:

@@ -64,6 +64,21 @@ def test_explicit_choices_and_their_errors(no_env, monkeypatch):
         resolve_runtime("auto", "cpu")
 
 
+def test_auto_loads_torch_without_the_extra(no_env, monkeypatch):
+    from hebnews.model import TokenClassifier
+
+    monkeypatch.setattr(runtimes, "onnx_available", lambda: False)
+    clf = TokenClassifier.load(MODEL_DIR, device="cpu", precision="fp32")
+    assert clf.runtime == "torch" and clf.runtime_reason == "onnxruntime is not installed"
+
+
+def test_auto_loads_onnx_with_the_extra(no_env, onnx_cache):
+    from hebnews.model import TokenClassifier
+
+    clf = TokenClassifier.load(MODEL_DIR, device="cpu", precision="fp32")  # fp32 asked for: onnx on any CPU
+    assert clf.runtime == "onnx" and clf.model is None and clf.batch_tokens == 2048
+
+
 def test_missing_extra_is_one_line_and_exit_3(no_env, monkeypatch, tmp_path, capsys):
     from hebnews.cli import main
 
