@@ -3,6 +3,7 @@
     python bench/snapshot.py build/snap-before            # on the old commit
     python bench/snapshot.py build/snap-after             # on the new one
     python bench/snapshot.py --compare build/snap-before build/snap-after
+    python bench/snapshot.py --sets seed,quote-dev build/snap    # only some of the sets
 
 Annotates the seed article, the quote dev gold texts and the 50 raw HTB documents
 (../shared/data/htb_coref_documents) and writes one JSONL per set: entities, clusters and quotes
@@ -39,7 +40,7 @@ def layers(doc: dict) -> dict:
     return {k: doc[k] for k in ("sentences", "tokens", "entities", "clusters", "quotes")}
 
 
-def snapshot(out: Path, data_dir: Path) -> None:
+def snapshot(out: Path, data_dir: Path, sets=SETS) -> None:
     try:
         from hebnews import Annotator
     except ImportError:  # before the package was renamed
@@ -47,7 +48,7 @@ def snapshot(out: Path, data_dir: Path) -> None:
 
     ann = Annotator.load(device="cpu")
     out.mkdir(parents=True, exist_ok=True)
-    for name in SETS:
+    for name in sets:
         items = texts(name, data_dir)
         docs = ann.annotate_many([t for _, t in items])
         with open(out / f"{name}.jsonl", "w", encoding="utf-8") as f:
@@ -56,9 +57,9 @@ def snapshot(out: Path, data_dir: Path) -> None:
         print(f"{name}: {len(items)} documents", file=sys.stderr)
 
 
-def compare(a: Path, b: Path) -> int:
+def compare(a: Path, b: Path, sets=SETS) -> int:
     bad = 0
-    for name in SETS:
+    for name in sets:
         left = [json.loads(x) for x in (a / f"{name}.jsonl").open(encoding="utf-8")]
         right = [json.loads(x) for x in (b / f"{name}.jsonl").open(encoding="utf-8")]
         diff = [x["key"] for x, y in zip(left, right) if x != y]
@@ -74,10 +75,14 @@ def main() -> int:
     p.add_argument("dirs", nargs="+")
     p.add_argument("--compare", action="store_true")
     p.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    p.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)} (default: all)")
     args = p.parse_args()
+    sets = tuple(args.sets.split(","))
+    if set(sets) - set(SETS):
+        p.error(f"unknown set(s): {', '.join(sorted(set(sets) - set(SETS)))}")
     if args.compare:
-        return compare(Path(args.dirs[0]), Path(args.dirs[1]))
-    snapshot(Path(args.dirs[0]), Path(args.data_dir))
+        return compare(Path(args.dirs[0]), Path(args.dirs[1]), sets)
+    snapshot(Path(args.dirs[0]), Path(args.data_dir), sets)
     return 0
 
 

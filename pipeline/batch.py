@@ -29,8 +29,10 @@ __all__ = ["BatchResult", "OutputError", "iter_jsonl_records", "jsonl_errors_pat
 
 def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str = "json",
               resume: bool = True, quiet: bool = False, encoding: str = "auto",
-              on_error: Callable[[str], None] | None = None, input_format: str = "auto") -> BatchResult:
-    """Annotate ``(path, name)`` inputs into ``out_dir/<name><suffix>``."""
+              on_error: Callable[[str], None] | None = None, input_format: str = "auto",
+              after_write: Callable | None = None) -> BatchResult:
+    """Annotate ``(path, name)`` inputs into ``out_dir/<name><suffix>``; ``after_write(doc)``
+    is called once each output is written (``--db``)."""
     sink = FolderSink(out_dir, fmt, [name for _, name in inputs])
     result = BatchResult()
     bar = progress(len(inputs), quiet)
@@ -45,6 +47,8 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
                                skip_input=sink.is_done if resume else None, on_skip=skipped)
         for doc in annotator.annotate_stream(_keyed(records, "_name")):
             sink.write(doc.meta.pop("_name"), doc, result)
+            if after_write:
+                after_write(doc)
             tick(bar)
         result.stopped_by = stop.signum
     if bar:
@@ -61,8 +65,10 @@ def _keyed(records: Iterator[Record], field: str) -> Iterator[tuple[str, dict]]:
 
 def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: bool = True,
               quiet: bool = False, encoding: str = "auto",
-              on_error: Callable[[str], None] | None = None, input_format: str = "auto") -> BatchResult:
-    """Annotate text files and JSONL archives into ONE JSONL file, streaming.
+              on_error: Callable[[str], None] | None = None, input_format: str = "auto",
+              after_write: Callable | None = None) -> BatchResult:
+    """Annotate text files and JSONL archives into ONE JSONL file, streaming (``after_write(doc)``
+    after each line is written).
 
     Lines go to ``OUT.partial`` as documents finish (memory stays flat); when every input is
     done it is renamed to ``OUT``. A run that is killed leaves the ``.partial`` file: the next
@@ -88,7 +94,8 @@ def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: 
                                on_skip=skipped)
         try:
             for doc in annotator.annotate_stream(_noting_where(records, wheres)):
-                out.write(doc, wheres.popleft(), result, report)
+                if out.write(doc, wheres.popleft(), result, report) and after_write:
+                    after_write(doc)
                 tick(bar)
             out.sync()
         except OSError as exc:

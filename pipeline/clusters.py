@@ -92,18 +92,23 @@ class Cluster:
         return {"id": self.id, "name": self.name, "label": self.label, "mentions": list(self.mentions)}
 
 
-def cluster_entities(entities) -> tuple[list[Cluster], dict[str, str]]:
+def cluster_entities(entities, links: dict[str, str] | None = None) -> tuple[list[Cluster], dict[str, str]]:
     """Clusters (in order of first mention) and entity id -> cluster id.
 
     ``entities``: objects with ``id``, ``start``, ``text``, ``label``, in document order.
+    ``links``: more entity id -> entity id joins (a Latin-script name and the Hebrew name it
+    writes, :mod:`hebnews.crossscript`); a linked mention is never the canonical name of a
+    cluster that has others.
     """
     ents = list(entities)
+    links = links or {}
     words = {e.id: _words(e.text) for e in ents}
     parent = _full_forms(ents, words, _PersonIndex.build(ents, words))
     clusters: list[Cluster] = []
     of_entity: dict[str, str] = {}
-    for members in sorted(_union(ents, words, parent), key=lambda m: m[0].start):
-        best = max(members, key=lambda e: (len(words[e.id]), len(e.text), -e.start))
+    for members in sorted(_union(ents, words, parent, links), key=lambda m: m[0].start):
+        named = [e for e in members if e.id not in links] or members
+        best = max(named, key=lambda e: (len(words[e.id]), len(e.text), -e.start))
         labels = [e.label for e in members]
         c = Cluster(f"c{len(clusters) + 1}", best.text,
                     max(sorted(set(labels)), key=lambda lab: (labels.count(lab), lab == best.label)),
@@ -166,9 +171,9 @@ def _full_forms(ents, words, index: _PersonIndex) -> dict[str, str]:
     return parent
 
 
-def _union(ents, words, parent: dict[str, str]) -> list[list]:
-    """The mentions grouped by same label and text and by the ``parent`` links, each group in
-    document order."""
+def _union(ents, words, parent: dict[str, str], links: dict[str, str]) -> list[list]:
+    """The mentions grouped by same label and text and by the ``parent`` and ``links`` joins,
+    each group in document order."""
     root: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -184,7 +189,7 @@ def _union(ents, words, parent: dict[str, str]) -> list[list]:
             root[find(e.id)] = find(by_text[key])
         else:
             by_text[key] = e.id
-    for child, target in parent.items():
+    for child, target in list(parent.items()) + list(links.items()):
         a, b = find(child), find(target)
         if a != b:
             root[a] = b

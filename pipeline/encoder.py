@@ -113,11 +113,15 @@ def load_model(path: Path, dtype, device):
     """The folder's BertForTokenClassification as our module (eval mode)."""
     from safetensors.torch import load_file
 
+    import torch
+
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    model = build(config)
+    with torch.device("meta"):  # no random initialisation of weights that are replaced at once
+        model = build(config)
     sd = load_file(str(path / "model.safetensors"))
     ours = _hf_state_to_ours(sd, config["num_hidden_layers"])
-    model.load_state_dict({k: v.to(dtype) for k, v in ours.items()})
+    # assign: the loaded tensors become the parameters (strict: every one of them is replaced)
+    model.load_state_dict({k: v.to(dtype) for k, v in ours.items()}, assign=True)
     return model.to(device=device, dtype=dtype).eval()
 
 

@@ -304,7 +304,9 @@ def _read_feeds(run: FeedRun, sources: list[str]) -> list[Item]:
 def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | None = None,
               timeout: float = 15.0, retries: int = 2, fmt: str = "json",
               fetch_pages: bool = True, max_bytes: int | None = None,
-              max_chars: int = DEFAULT_MAX_CHARS) -> FeedStats:
+              max_chars: int = DEFAULT_MAX_CHARS, after_write=None) -> FeedStats:
+    """One feed run (see the module); ``after_write(doc)`` once an item's output is written and
+    in the state (``--db``)."""
     from .model import Interrupted
 
     out_dir = Path(out_dir)
@@ -325,6 +327,8 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
                 atomic_write_text(out_dir / name, render(doc, fmt))
                 state.save_item(it.key, it.feed, it.link, it.content_hash, name, it.page_failures)
                 stats.written.append(name)
+                if after_write:
+                    after_write(doc)
                 if it.retry_only or it.updated:
                     stats.items_updated += 1
                 else:

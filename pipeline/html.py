@@ -168,7 +168,10 @@ def render_html(doc: dict) -> str:
 
 
 def _json_for_script(doc: dict) -> str:
-    return json.dumps(doc, ensure_ascii=False).replace("</", "<\\/")
+    """The document as JSON that no text in it can end or bend the script element: every < is
+    written \\u003c (a "</script>" would end it, a "<!--<script>" would keep the real end tag
+    from ending it and the rest of the page would be script)."""
+    return json.dumps(doc, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def render_index(rows: list[dict]) -> str:

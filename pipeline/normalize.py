@@ -30,11 +30,14 @@ FOLD = {
     "\u202f": " ", "\u205f": " ", "\u3000": " ", "\t": " ", "\x0b": "\n", "\x0c": "\n",
     "\u2028": "\n", "\u2029": "\n", "\x85": "\n",
 }
-REMOVE = set(
+BIDI_CONTROLS = (
     "\u200e\u200f\u061c"  # LRM RLM ALM
     "\u202a\u202b\u202c\u202d\u202e"  # embeddings / overrides
     "\u2066\u2067\u2068\u2069"  # isolates
-    "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # zero-width space/joiners, word joiner, BOM, soft hyphen
+)
+REMOVE = set(
+    BIDI_CONTROLS
+    + "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # zero-width space/joiners, word joiner, BOM, soft hyphen
 )
 
 

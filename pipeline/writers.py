@@ -129,9 +129,9 @@ SUFFIX = {"json": ".json", "jsonl": ".jsonl", "html": ".html", "conll": ".conll"
 
 def render(doc, fmt: str) -> str:
     if fmt == "json":
-        return doc.to_json(indent=1) + "\n"
+        return doc.to_json() + "\n"
     if fmt == "jsonl":
-        return doc.to_json(indent=None) + "\n"
+        return doc.to_json(pretty=False) + "\n"
     if fmt == "html":
         from .html import render_html
 

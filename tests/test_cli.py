@@ -465,7 +465,7 @@ def test_jsonl_archive_streams_and_resumes(tmp_path, cli):
 def test_weighted_state_mean():
     import torch
 
-    from hebnews.train.ner import _mean_state
+    from hebnews.train.averaging import _mean_state
 
     a, b = {"w": torch.tensor([0.0, 4.0])}, {"w": torch.tensor([4.0, 0.0])}
     assert torch.allclose(_mean_state([a, b])["w"], torch.tensor([2.0, 2.0]))

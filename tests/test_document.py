@@ -25,6 +25,28 @@ def test_round_trip_and_schema():
     assert Document.from_json(doc.to_json()) == doc
 
 
+def test_json_text_is_utf8_pretty_or_one_line_and_takes_what_the_fast_encoder_cannot():
+    import numpy as np
+
+    doc = make_doc()
+    doc.meta.update(big=10**30, neg=-(2**70), score=np.float64(0.25), nested={"k": [1, "א"]})
+    pretty, line = doc.to_json(), doc.to_json(pretty=False)
+    assert "\n" in pretty and "\n" not in line and "פוטין" in line  # characters, not \u escapes
+    for text in (pretty, line):
+        data = json.loads(text)
+        assert data["meta"]["big"] == 10**30 and data["meta"]["neg"] == -(2**70)
+        assert data["meta"]["score"] == 0.25 and data["meta"]["nested"] == {"k": [1, "א"]}
+        assert data["entities"] == json.loads(make_doc().to_json())["entities"]
+    # one line to every reader: str.splitlines breaks at U+2028, U+2029 and U+0085 too
+    odd = make_doc()
+    odd.meta["note"] = "a\u2028b\u2029c\x85d"
+    line = odd.to_json(pretty=False)
+    assert len(line.splitlines()) == 1 and json.loads(line)["meta"]["note"] == "a\u2028b\u2029c\x85d"
+    # what the fast path writes parses to the same thing as the standard library's output
+    plain = make_doc()
+    assert json.loads(plain.to_json()) == json.loads(json.dumps(plain.to_dict(), ensure_ascii=False))
+
+
 def test_schema_file_is_a_valid_json_schema():
     jsonschema.Draft202012Validator.check_schema(json_schema())
 

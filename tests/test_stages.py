@@ -27,7 +27,7 @@ def test_a_chain_with_a_missing_requirement_is_refused_at_build_time():
 
 
 def test_group_and_stage_names():
-    assert expand_names(["quotes"]) == {"quote-candidates", "quote-head", "speakers"}
+    assert expand_names(["quotes"]) == {"quote-candidates", "quote-head", "speakers", "gender"}
     with pytest.raises(PipelineError, match="unknown stage 'qoutes'"):
         expand_names(["qoutes"])
 

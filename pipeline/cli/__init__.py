@@ -1,4 +1,5 @@
-"""hebnews command line: annotate | feed | view | validate | eval | train.
+"""hebnews command line: annotate | feed | eval | train | view | validate | index | quotes |
+entities | report.
 
 One module per command, each with ``add_parser`` and its ``cmd_*`` function; :data:`COMMANDS`
 is the table. Exit codes: 0 all went well; 1 some inputs failed (the others were written);
@@ -14,13 +15,13 @@ import os
 import sys
 
 from ..version import __version__
-from . import annotate, documents, evaluate, feed, train
+from . import annotate, documents, evaluate, feed, store, train
 from .common import (EXIT_DATA, EXIT_INPUT, EXIT_MODEL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, CommandError,
                      StdoutError, _err, _GuardedStdout, _stdout_failed)
 from .annotate import expand_inputs
 
 
-COMMANDS = (annotate, feed, evaluate, train, documents)  # in the order --help lists them
+COMMANDS = (annotate, feed, evaluate, train, documents, store)  # in the order --help lists them
 
 
 def build_parser() -> argparse.ArgumentParser:

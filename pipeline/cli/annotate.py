@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 from ..io.sources import expand_inputs, is_archive
-from .common import (EXIT_INPUT, EXIT_MODEL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, _encoding, _err,
-                     _precision_option, load_annotator, log)
+from .common import (EXIT_INPUT, EXIT_MODEL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, _db_option, _encoding, _err,
+                     _precision_option, load_annotator, log, open_db_sink)
 
 
 FILE_SUFFIXES = (".json", ".jsonl", ".html", ".conll", ".txt")  # an -o named so is no folder
@@ -59,24 +59,31 @@ def cmd_annotate(args) -> int:
     if problem:
         _err(problem)
         return EXIT_USAGE
-    annotator = load_annotator(args, batch_sentences=args.batch_sentences)
-    if _many_inputs(args, inputs):
-        return _annotate_many(args, annotator, inputs)
-    return _annotate_one(args, annotator, inputs)
+    sink = open_db_sink(args)  # a --db that cannot be used stops the run before the model loads
+    try:
+        annotator = load_annotator(args, batch_sentences=args.batch_sentences)
+        if _many_inputs(args, inputs):
+            code = _annotate_many(args, annotator, inputs, sink)
+        else:
+            code = _annotate_one(args, annotator, inputs, sink)
+    finally:
+        if sink:
+            sink.close()
+    return EXIT_INPUT if code == EXIT_OK and sink and sink.failed else code
 
 
-def _annotate_many(args, annotator, inputs: list[tuple[str, str]]) -> int:
+def _annotate_many(args, annotator, inputs: list[tuple[str, str]], sink=None) -> int:
     from ..batch import OutputError, run_batch, run_jsonl
 
     try:
         if _to_jsonl_file(args):
             res = run_jsonl(annotator, inputs, Path(args.output), resume=not args.overwrite,
                             quiet=args.quiet, encoding=args.encoding, on_error=_err,
-                            input_format=args.input_format)
+                            input_format=args.input_format, after_write=sink)
         else:
             res = run_batch(annotator, inputs, Path(args.output), args.format,
                             resume=not args.overwrite, quiet=args.quiet, encoding=args.encoding,
-                            on_error=_err, input_format=args.input_format)
+                            on_error=_err, input_format=args.input_format, after_write=sink)
     except OutputError as exc:
         _err(str(exc))
         return EXIT_OUTPUT
@@ -88,7 +95,7 @@ def _annotate_many(args, annotator, inputs: list[tuple[str, str]]) -> int:
     return EXIT_INPUT if res.failed else EXIT_OK
 
 
-def _annotate_one(args, annotator, inputs: list[tuple[str, str]]) -> int:
+def _annotate_one(args, annotator, inputs: list[tuple[str, str]], sink=None) -> int:
     from ..io.sinks import write_one
     from ..io.sources import read_records
 
@@ -103,6 +110,8 @@ def _annotate_one(args, annotator, inputs: list[tuple[str, str]]) -> int:
     try:
         for doc in annotator.annotate_stream((rec.text, rec.meta) for rec in records):
             write_one(doc, args.format, args.output)
+            if sink:
+                sink(doc)
             log.info("annotated %s: %d sentences, %d tokens, %d entities", doc.meta.get("source"),
                      len(doc.sentences), len(doc.tokens), len(doc.entities))
     except OSError as exc:
@@ -117,6 +126,9 @@ def _annotate_ray(args) -> int:
         return EXIT_USAGE
     if args.format != "jsonl":
         _err("--engine ray writes JSONL: pass --format jsonl")
+        return EXIT_USAGE
+    if args.db:
+        _err("--db is not taken with --engine ray: index the shards afterwards (hebnews index OUT --db FILE)")
         return EXIT_USAGE
     try:
         from ..engines.ray import annotate_with_ray
@@ -170,6 +182,7 @@ def add_parser(sub, common) -> None:
                    "(pip install 'hebnews[ray]'; needs --format jsonl and -o DIR)")
     a.add_argument("--ray-address", help="join an existing Ray cluster (e.g. auto or ray://head:10001)")
     a.add_argument("--ray-workers", type=int, default=2, help="model replicas (Ray actors), default 2")
+    _db_option(a)
     a.add_argument("--overwrite", action="store_true",
                    help="with -o DIR: redo inputs whose output already exists (default: skip them, "
                    "so a killed run started again finishes the job)")

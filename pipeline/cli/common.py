@@ -118,6 +118,26 @@ def _precision_option(parser: argparse.ArgumentParser) -> None:
                         "fp32 on other CPUs, where bf16 is slower), fp32, or bf16 / fp16 (torch)")
 
 
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="FILE",
+                        help="also index every document written into this store (SQLite; see hebnews "
+                        "index); a document that cannot be indexed is reported, its output stays")
+
+
+def open_db_sink(args):
+    """The sink that indexes written documents into ``--db`` (None without it); a store that
+    cannot be used is a :class:`CommandError` (exit 5), before anything is annotated."""
+    if not getattr(args, "db", None):
+        return None
+    from ..io.sinks import StoreSink
+    from ..store import StoreError
+
+    try:
+        return StoreSink(args.db, _err)
+    except StoreError as exc:
+        raise CommandError(EXIT_OUTPUT, str(exc)) from None
+
+
 def load_annotator(args, model=None, **kw):
     """The annotator the command's arguments ask for (``model``, else ``--model``, ``--device``, ``--precision``
     and, where the command has them, ``--runtime`` and ``--backend``); a model or device that

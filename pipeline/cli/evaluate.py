@@ -36,6 +36,9 @@ def cmd_eval_quotes(args) -> int:
         for e in errors:
             if e["kind"] == "speaker":
                 print(f"speaker error {e['doc']}: gold {e['gold']!r} predicted {e['pred']!r}  \"{e['quote']}\"")
+            elif e["kind"] == "gender":
+                print(f"gender error {e['doc']}: gold {e['gold']} predicted {e['pred']} (from {e['from']})  "
+                      f"\"{e['quote']}\"")
             elif e["kind"] == "missed":
                 print(f"missed quote {e['doc']}: {e['context']}")
             else:
@@ -45,6 +48,12 @@ def cmd_eval_quotes(args) -> int:
     print(f"quote P {res['quote_precision']:.4f} R {res['quote_recall']:.4f} F1 {res['quote_f1']:.4f}; "
           f"speaker {res['speaker_correct']}/{res['speaker_total']} = {res['speaker_accuracy']:.4f}; "
           f"cue {res['cue_correct']}/{res['cue_total']} = {res['cue_accuracy']:.4f}")
+    if res["gender_total"]:
+        print(f"speaker gender (right speaker, gold gender known: {res['gender_total']}): precision "
+              f"{res['gender_correct']}/{res['gender_predicted']} = {res['gender_precision']:.4f}, coverage "
+              f"{res['gender_predicted']}/{res['gender_total']} = {res['gender_coverage']:.4f}")
+    else:
+        print("speaker gender: not scored (no matched quote with the right speaker has a gold gender)")
     print(json.dumps(res, ensure_ascii=False))
     return EXIT_OK
 
@@ -196,13 +205,14 @@ def add_parser(sub, common) -> None:
     en.add_argument("--device", default="auto")
     en.add_argument("--backend", choices=("auto", "lite", "transformers"), default="auto")
     _precision_option(en)
-    eq = esub.add_parser("quotes", parents=[common], help="quote F1 and speaker accuracy on the quotation gold",
-                         description="Quote P/R/F1 (IoU >= 0.8), speaker and cue accuracy over matched quotes. "
+    eq = esub.add_parser("quotes", parents=[common], help="quote F1, speaker accuracy and speaker gender on the quotation gold",
+                         description="Quote P/R/F1 (IoU >= 0.8), speaker and cue accuracy over matched quotes, "
+                         "speaker-gender precision and coverage over those whose speaker is right. "
                          "The last line printed is one JSON object.")
     eq.add_argument("--gold", help="gold JSONL (default: data/quotes/dev.jsonl)")
     eq.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     eq.add_argument("--device", default="auto")
     _precision_option(eq)
     eq.add_argument("--show-errors", action="store_true",
-                    help="print each missed and spurious quote (with context) and each speaker error")
+                    help="print each missed and spurious quote (with context) and each speaker and gender error")
     e.set_defaults(func=cmd_eval)

@@ -6,10 +6,20 @@ from pathlib import Path
 
 from ..fetch import DEFAULT_MAX_BYTES
 from ..pages import DEFAULT_MAX_CHARS
-from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, _err, _positive, _precision_option, load_annotator
+from .common import (EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, _db_option, _err, _positive, _precision_option,
+                     load_annotator, open_db_sink)
 
 
 def cmd_feed(args) -> int:
+    sink = open_db_sink(args)  # a --db that cannot be used stops the run before the model loads
+    try:
+        return _feed(args, sink)
+    finally:
+        if sink:
+            sink.close()
+
+
+def _feed(args, sink) -> int:
     from ..feeds import LockHeld, run_feeds, stats_line
     from ..feedstate import StateError
 
@@ -18,7 +28,7 @@ def cmd_feed(args) -> int:
         stats = run_feeds(annotator, args.sources, Path(args.output),
                           Path(args.state) if args.state else None, timeout=args.timeout,
                           retries=args.retries, fmt=args.format, fetch_pages=not args.no_pages,
-                          max_bytes=args.max_bytes, max_chars=args.max_chars)
+                          max_bytes=args.max_bytes, max_chars=args.max_chars, after_write=sink)
     except LockHeld as exc:
         print(f"hebnews: {exc}; nothing done", file=sys.stderr)
         return EXIT_OK
@@ -32,7 +42,7 @@ def cmd_feed(args) -> int:
     if stats.stopped_by is not None:
         _err(f"stopped by signal {stats.stopped_by} after {len(stats.written)} items; the next run goes on")
         return 128 + stats.stopped_by
-    return EXIT_INPUT if stats.failed else EXIT_OK
+    return EXIT_INPUT if stats.failed or (sink and sink.failed) else EXIT_OK
 
 
 def add_parser(sub, common) -> None:
@@ -61,6 +71,7 @@ def add_parser(sub, common) -> None:
                    f"and meta.truncated says where ({DEFAULT_MAX_CHARS:,})")
     f.add_argument("--no-pages", action="store_true", help="annotate the feeds' own content only")
     f.add_argument("--format", choices=("json", "html"), default="json")
+    _db_option(f)
     f.add_argument("--device", default="auto")
     f.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     _precision_option(f)

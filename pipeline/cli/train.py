@@ -65,7 +65,7 @@ def _quotes(args) -> int:
 
 
 def _average(args) -> int:
-    from ..train.ner import average_checkpoints
+    from ..train.averaging import average_checkpoints
 
     _print(average_checkpoints(Path(args.run), Path(args.states), [int(x) for x in args.epochs.split(",")],
                                Path(args.output), args.data_dir))
@@ -73,7 +73,7 @@ def _average(args) -> int:
 
 
 def _soup(args) -> int:
-    from ..train.ner import soup
+    from ..train.averaging import soup
 
     weights = None
     if args.weights:

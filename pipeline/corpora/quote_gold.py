@@ -9,10 +9,13 @@ A gold file is JSONL, one document per line, in the shape of the pipeline's outp
 
     {"id": "htb:100", "source": "htb", "split": "train", "text": "...",
      "quotes": [{"id": "q1", "start": 10, "end": 52, "text": "...",
-                 "speaker": {"text": "שמעון פרס", "mention": {"start": 0, "end": 8, "text": "..."}} | null,
+                 "speaker": {"text": "שמעון פרס", "mention": {"start": 0, "end": 8, "text": "..."},
+                             "gender": "male"} | null,
                  "cue": {"start": 54, "end": 57, "text": "אמר"} | null}]}
 
 ``speaker.mention`` may be null when the speaker is known but has no mention of its own.
+``speaker.gender`` is ``"female"``, ``"male"`` or null (the text does not tell, or the speaker is
+no person); a file whose speakers carry it must give it on every speaker.
 ``python -m hebnews.corpora.quote_gold check FILE ...`` validates files; ``... sources -o F``
 writes the texts to annotate.
 """
@@ -61,6 +64,19 @@ def _span_ok(text: str, span, where: str, errors: list[str]) -> None:
         errors.append(f"{where}: span has surrounding whitespace {t!r}")
 
 
+GENDERS = ("female", "male", None)
+
+
+def _speaker_ok(text: str, sp, w: str, errors: list[str]) -> None:
+    if not isinstance(sp, dict) or not isinstance(sp.get("text"), str) or not sp["text"].strip():
+        errors.append(f"{w}: speaker needs a non-empty text")
+        return
+    if sp.get("mention") is not None:
+        _span_ok(text, sp["mention"], f"{w} speaker mention", errors)
+    if sp.get("gender", None) not in GENDERS:
+        errors.append(f"{w}: speaker gender must be 'female', 'male' or null, not {sp['gender']!r}")
+
+
 def check_doc(doc: dict) -> list[str]:
     """Every problem of one gold document (empty list when valid)."""
     errors: list[str] = []
@@ -84,11 +100,19 @@ def check_doc(doc: dict) -> list[str]:
             _span_ok(text, cue, f"{w} cue", errors)
         sp = q.get("speaker")
         if sp is not None:
-            if not isinstance(sp, dict) or not isinstance(sp.get("text"), str) or not sp["text"].strip():
-                errors.append(f"{w}: speaker needs a non-empty text")
-            elif sp.get("mention") is not None:
-                _span_ok(text, sp["mention"], f"{w} speaker mention", errors)
+            _speaker_ok(text, sp, w, errors)
     return errors
+
+
+def gender_problems(docs: list[dict]) -> list[str]:
+    """A file whose speakers carry a gender gives it on every speaker (the gender annotation is
+    complete or absent)."""
+    speakers = [(d.get("id", "?"), i + 1, q["speaker"]) for d in docs for i, q in enumerate(d.get("quotes") or [])
+                if isinstance(q, dict) and isinstance(q.get("speaker"), dict)]
+    if not any("gender" in sp for _, _, sp in speakers):
+        return []
+    return [f"{did} quote {n}: speaker has no gender (the other speakers of the file have one)"
+            for did, n, sp in speakers if "gender" not in sp]
 
 
 def load(paths: Iterable[Path | str]) -> list[dict]:
@@ -106,14 +130,16 @@ def load(paths: Iterable[Path | str]) -> list[dict]:
 
 def check_files(paths: list[str]) -> int:
     docs = load(paths)
-    errors = [e for d in docs for e in check_doc(d)]
+    errors = [e for d in docs for e in check_doc(d)] + gender_problems(docs)
     ids = [d.get("id") for d in docs]
     dup = {i for i in ids if ids.count(i) > 1}
     errors += [f"duplicate document id {i}" for i in sorted(dup)]
     for e in errors:
         print(e)
     nq = sum(len(d.get("quotes", [])) for d in docs)
-    print(f"{len(docs)} documents, {nq} quotes, {len(errors)} errors")
+    genders = [q["speaker"].get("gender") for d in docs for q in d.get("quotes", []) if q.get("speaker")]
+    counts = ", ".join(f"{genders.count(g)} {g or 'null'}" for g in GENDERS)
+    print(f"{len(docs)} documents, {nq} quotes (speaker gender: {counts}), {len(errors)} errors")
     return 1 if errors else 0
 
 

@@ -4,7 +4,10 @@ A predicted quote matches a gold quote when their spans overlap with IoU >= 0.8 
 best IoU first). Speaker accuracy is over matched quotes whose gold speaker is not null: the
 predicted speaker is right when its text names the same speaker as the gold text: equal, or
 one is a run of whole words of the other (טראמפ / דונלד טראמפ), clitic prefixes ignored.
-Cue accuracy is over matched quotes with a gold cue (the predicted cue overlaps it).
+Cue accuracy is over matched quotes with a gold cue (the predicted cue overlaps it). Speaker
+gender is scored over matched quotes whose predicted speaker is right and whose gold
+``speaker.gender`` is known: precision (right genders / genders given) and coverage (genders
+given / such quotes).
 """
 from __future__ import annotations
 
@@ -70,11 +73,43 @@ def _context(text: str, start: int, end: int, width: int = 40) -> str:
     return " ".join(text[max(0, start - width):end + width].split())
 
 
+def _score_pair(p: dict, g: dict, doc_id, n: dict, errors: list) -> None:
+    """Speaker, cue and speaker-gender counts of one matched pair (``p`` predicted, ``g`` gold)."""
+    gs, ps = g.get("speaker"), p.get("speaker")
+    if gs is not None:
+        n["spk_total"] += 1
+        ok = same_speaker(ps["text"] if ps else None, gs["text"])
+        n["spk_ok"] += ok
+        if not ok:
+            errors.append({"kind": "speaker", "doc": doc_id, "quote": g.get("text", "")[:60],
+                           "gold": gs["text"], "pred": ps["text"] if ps else None})
+        elif gs.get("gender") is not None:
+            # the speaker is right and the gold knows the gender
+            pg = ps.get("gender")
+            n["gen_total"] += 1
+            n["gen_pred"] += pg is not None
+            n["gen_ok"] += pg == gs["gender"]
+            if pg is not None and pg != gs["gender"]:
+                errors.append({"kind": "gender", "doc": doc_id, "quote": g.get("text", "")[:60],
+                               "gold": gs["gender"], "pred": pg, "from": ps.get("gender_from")})
+    gc, pc = g.get("cue"), p.get("cue")
+    if gc is not None:
+        n["cue_total"] += 1
+        n["cue_ok"] += bool(pc and pc["start"] < gc["end"] and gc["start"] < pc["end"])
+
+
+def _ratio(a: int, b: int) -> float:
+    return round(a / b, 4) if b else 0.0
+
+
 def score(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
-    """Quote P/R/F1, speaker and cue accuracy; ``errors`` lists every missed and spurious quote
-    and every wrong speaker (``kind``: missed / spurious / speaker) for error analysis."""
+    """Quote P/R/F1, speaker and cue accuracy, and speaker-gender precision and coverage (over
+    matched quotes whose speaker is right and whose gold gender is known: precision = right
+    genders / genders given, coverage = genders given / such quotes); ``errors`` lists every
+    missed and spurious quote, every wrong speaker and every wrong gender (``kind``: missed /
+    spurious / speaker / gender) for error analysis."""
     tp = n_pred = n_gold = 0
-    spk_total = spk_ok = cue_total = cue_ok = 0
+    n = dict.fromkeys(("spk_total", "spk_ok", "cue_total", "cue_ok", "gen_total", "gen_pred", "gen_ok"), 0)
     errors = []
     for p, g in zip(pred_docs, gold_docs):
         pq, gq = p.get("quotes", []), g.get("quotes", [])
@@ -93,27 +128,19 @@ def score(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
                 errors.append({"kind": "spurious", "doc": g.get("id"), "quote": q.get("text", "")[:60],
                                "score": q.get("score"), "context": _context(text, q["start"], q["end"])})
         for i, j in pairs:
-            gs, ps = gq[j].get("speaker"), pq[i].get("speaker")
-            if gs is not None:
-                spk_total += 1
-                ok = same_speaker(ps["text"] if ps else None, gs["text"])
-                spk_ok += ok
-                if not ok:
-                    errors.append({"kind": "speaker", "doc": g.get("id"), "quote": gq[j].get("text", "")[:60],
-                                   "gold": gs["text"], "pred": ps["text"] if ps else None})
-            gc, pc = gq[j].get("cue"), pq[i].get("cue")
-            if gc is not None:
-                cue_total += 1
-                cue_ok += bool(pc and pc["start"] < gc["end"] and gc["start"] < pc["end"])
+            _score_pair(pq[i], gq[j], g.get("id"), n, errors)
     prec = tp / n_pred if n_pred else 0.0
     rec = tp / n_gold if n_gold else 0.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
     return {"task": "quotes", "documents": len(gold_docs), "gold_quotes": n_gold, "predicted_quotes": n_pred,
             "matched": tp, "quote_precision": round(prec, 4), "quote_recall": round(rec, 4),
-            "quote_f1": round(f1, 4), "speaker_total": spk_total, "speaker_correct": spk_ok,
-            "speaker_accuracy": round(spk_ok / spk_total, 4) if spk_total else 0.0,
-            "cue_total": cue_total, "cue_correct": cue_ok,
-            "cue_accuracy": round(cue_ok / cue_total, 4) if cue_total else 0.0,
+            "quote_f1": round(f1, 4), "speaker_total": n["spk_total"], "speaker_correct": n["spk_ok"],
+            "speaker_accuracy": _ratio(n["spk_ok"], n["spk_total"]),
+            "cue_total": n["cue_total"], "cue_correct": n["cue_ok"],
+            "cue_accuracy": _ratio(n["cue_ok"], n["cue_total"]),
+            "gender_total": n["gen_total"], "gender_predicted": n["gen_pred"], "gender_correct": n["gen_ok"],
+            "gender_precision": _ratio(n["gen_ok"], n["gen_pred"]),
+            "gender_coverage": _ratio(n["gen_pred"], n["gen_total"]),
             "errors": errors}
 
 

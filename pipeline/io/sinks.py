@@ -7,6 +7,8 @@
   complete (a rerun resumes from its complete lines, by id); a FIFO or a character device is
   written in place. Bad inputs in ``STEM.errors.jsonl`` (:func:`jsonl_errors_path`).
 * :func:`write_one`: a single document to ``-o FILE`` (atomically) or to stdout.
+* :class:`StoreSink`: ``--db FILE``, beside any of them: each document written is indexed into
+  the annotation store too (:mod:`hebnews.store`).
 """
 from __future__ import annotations
 
@@ -109,7 +111,7 @@ def jsonl_line(doc, where: str) -> tuple[str | None, str | None]:
     """(the document as one JSONL line, None) or (None, the error naming ``where``): a meta
     value JSON cannot hold, or text that is no UTF-8."""
     try:
-        line = doc.to_json(indent=None) + "\n"
+        line = doc.to_json(pretty=False) + "\n"
         line.encode("utf-8")
     except (ValueError, RecursionError) as exc:
         return None, f"{where}: cannot be written as JSON ({exc})"
@@ -144,14 +146,16 @@ class JsonlSink:
         done = done_ids(partial) if resume else set()
         return cls(open(partial, "a", encoding="utf-8"), target, done)
 
-    def write(self, doc, where: str, result: RunResult, report) -> None:
+    def write(self, doc, where: str, result: RunResult, report) -> bool:
+        """Whether the document was written (one that JSON cannot hold is reported)."""
         line, problem = jsonl_line(doc, where)
         if problem:
             report(where, problem)
-            return
+            return False
         self.file.write(line)
         self.file.flush()
         result.written += 1
+        return True
 
     def sync(self) -> None:
         """Everything written reaches the disk (a FIFO or a device has nothing to fsync)."""
@@ -174,3 +178,36 @@ def write_one(doc, fmt: str, output: str | None) -> None:
         atomic_write_text(output, text)
     else:
         sys.stdout.write(text)
+
+
+# ----------------------------------------------------------------------------- the store
+
+class StoreSink:
+    """``--db FILE``: ``sink(doc)`` after a document's output is written indexes it into the
+    store and commits. A document that cannot be indexed is reported in one line through
+    ``report`` and counted in ``failed``; its output stays and the run goes on (``hebnews index``
+    of the outputs catches up later)."""
+
+    def __init__(self, path, report):
+        from ..store import Store
+
+        self.store = Store.open(path)  # StoreError: the caller says why, before any work
+        self.report, self.indexed, self.failed = report, 0, 0
+
+    def __call__(self, doc) -> None:
+        import sqlite3
+
+        data = doc.to_dict()
+        try:
+            self.store.add(data)
+            self.store.commit()
+            self.indexed += 1
+        except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+            self.failed += 1
+            self.store.rollback()
+            where = data["meta"].get("source") or "a document"
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.report(f"{self.store.path}: cannot index {where} ({reason}); its output was written")
+
+    def close(self) -> None:
+        self.store.close()

@@ -89,7 +89,8 @@ PREPOSITIONS = frozenset(("של", "את", "עם", "כמו", "על", "אל", "מ�
 OBLIQUE_WORDS = frozenset(("של", "את", "עם", "על", "אל", "נגד", "מול", "לפי", "בין", "אצל", "כמו", "עבור",
                            "לעומת", "-")) | PREPOSITION_LETTERS
 
-PRONOUNS = frozenset(("הוא", "היא", "הם", "הן", "אני", "אנחנו", "אנו", "אתה", "את", "אתם"))
+HE, SHE = "הוא", "היא"  # third person singular pronouns
+PRONOUNS = frozenset((HE, SHE, "הם", "הן", "אני", "אנחנו", "אנו", "אתה", "את", "אתם"))
 
 # a group named by its size (השלושה, שלושת השותפים, שניהם) stands for the last list of that
 # many people (רונה שגב גל, איתן בק ושחר צפריר)
@@ -104,7 +105,9 @@ COMPANY = re.compile(r"^[ובמ]?(?:ה)?חברה$")
 # ----------------------------------------------------------------------------- speech cues
 # "according to him/her/them": the possessive suffix is the speaker (לדבריו, לטענתה, לדעתם,
 # להערכתו, כדבריה, ולדבריו); לדברי / לטענת without a suffix take the name after them
-_POINTER_STEMS = r"^ו?(?:לדברי|כדברי|בדברי|לטענת|לדעת|להערכת|לגרסת|לשיטת|לעדות|לפי)"
+# speech nouns in construct: "the words of", "the claim of", ... (לדברי, לטענת, לדעתו)
+_SPEECH_NOUNS = ("דברי", "טענת", "דעת", "הערכת", "גרסת", "שיטת", "עדות")
+_POINTER_STEMS = r"^ו?(?:[כב]דברי|ל(?:" + "|".join(_SPEECH_NOUNS) + r")|לפי)"
 _POINTER_SUFFIX = r"(?:ו|ה|הם|הן|נו|י)"
 POINTER_CUE = re.compile(_POINTER_STEMS + _POINTER_SUFFIX + "$")
 # the same words without the suffix (לדברי השר, לטענת, לפי): the name follows them
@@ -129,3 +132,208 @@ NAME_HYPHENS = ("-", MAQAF, "–")  # a name runs on over these (רושין-רי
 # the entity types of NEMO (and of our model): people, organisations, geo-political entities,
 # locations, facilities, events, works of art, languages, products
 NEMO_TYPES = ("PER", "ORG", "GPE", "LOC", "FAC", "EVE", "WOA", "ANG", "DUC")
+
+# ----------------------------------------------------------------------------- grammatical gender
+# Hebrew marks a person's gender on the verbs, participles, adjectives, pronouns and titles that
+# agree with them (אמר / אמרה, אומר / אומרת, הוא / היא, לדבריו / לדבריה, השר / השרה); the speaker
+# gender stage (hebnews.gender) reads it. Each table is one "masculine feminine" pair a line, the
+# forms as written without points; "-" where a form is the same for both genders (the present of
+# ענה, הודה, פנה, כינה, גילה is עונה, מודה, פונה, מכנה, מגלה for a man and a woman alike) and so
+# tells nothing.
+#
+# Speech and attitude verbs: the third person singular past, then the singular present participle.
+_SPEECH_VERBS = """
+אמר אמרה אומר אומרת
+הוסיף הוסיפה מוסיף מוסיפה
+ציין ציינה מציין מציינת
+טען טענה טוען טוענת
+הדגיש הדגישה מדגיש מדגישה
+הבהיר הבהירה מבהיר מבהירה
+הסביר הסבירה מסביר מסבירה
+סיפר סיפרה מספר מספרת
+כתב כתבה כותב כותבת
+השיב השיבה משיב משיבה
+הודיע הודיעה מודיע מודיעה
+מסר מסרה מוסר מוסרת
+צעק צעקה צועק צועקת
+זעק זעקה זועק זועקת
+התריע התריעה מתריע מתריעה
+הזהיר הזהירה מזהיר מזהירה
+קבע קבעה קובע קובעת
+שאל שאלה שואל שואלת
+ענה ענתה - -
+הודה הודתה - -
+פנה פנתה - -
+כינה כינתה - -
+גילה גילתה - -
+קרא קראה קורא קוראת
+הגיב הגיבה מגיב מגיבה
+הכריז הכריזה מכריז מכריזה
+הצהיר הצהירה מצהיר מצהירה
+ציטט ציטטה מצטט מצטטת
+התלונן התלוננה מתלונן מתלוננת
+הטעים הטעימה מטעים מטעימה
+תיאר תיארה מתאר מתארת
+הגדיר הגדירה מגדיר מגדירה
+האשים האשימה מאשים מאשימה
+סיכם סיכמה מסכם מסכמת
+העיר העירה מעיר מעירה
+התבטא התבטאה מתבטא מתבטאת
+הבטיח הבטיחה מבטיח מבטיחה
+איים איימה מאיים מאיימת
+הציע הציעה מציע מציעה
+ביקש ביקשה מבקש מבקשת
+דרש דרשה דורש דורשת
+כעס כעסה כועס כועסת
+הזכיר הזכירה מזכיר מזכירה
+הכחיש הכחישה מכחיש מכחישה
+אישר אישרה מאשר מאשרת
+נזכר נזכרה נזכר נזכרת
+חשב חשבה חושב חושבת
+האמין האמינה מאמין מאמינה
+העריך העריכה מעריך מעריכה
+הביע הביעה מביע מביעה
+ספד ספדה סופד סופדת
+שיתף שיתפה משתף משתפת
+התייחס התייחסה מתייחס מתייחסת
+צייץ צייצה מצייץ מצייצת
+פסק פסקה פוסק פוסקת
+השמיע השמיעה משמיע משמיעה
+דיווח דיווחה מדווח מדווחת
+הסכים הסכימה מסכים מסכימה
+לחש לחשה לוחש לוחשת
+נאם נאמה נואם נואמת
+הטיח הטיחה מטיח מטיחה
+גער גערה גוער גוערת
+נפרד נפרדה נפרד נפרדת
+התחייב התחייבה מתחייב מתחייבת
+דיבר דיברה מדבר מדברת
+התפעל התפעלה מתפעל מתפעלת
+סירב סירבה מסרב מסרבת
+"""
+# adjectives and passive participles of attitude that agree with their subject (ללקין מודע ש...)
+_AGREEING_ADJECTIVES = """
+סבור סבורה
+מודע מודעת
+משוכנע משוכנעת
+בטוח בטוחה
+מרוצה -
+"""
+# nouns for a person that have a masculine and a feminine form (השופט / השופטת, דובר / דוברת,
+# as a title before a name, in apposition after it, or as the speaker's description); the
+# feminine is given in both its absolute and its construct form where they differ (מזכירה,
+# מזכירת). Titles of both genders (ראש, יו"ר, ח"כ, עו"ד, ד"ר, מנחה, ממונה) are not here.
+_PERSON_NOUNS = """
+שר שרה
+דובר דוברת
+נשיא נשיאה
+נשיא נשיאת
+מנהל מנהלת
+מנכ"ל מנכ"לית
+יועץ יועצת
+שופט שופטת
+פרקליט פרקליטה
+פרקליט פרקליטת
+עורך עורכת
+כתב כתבת
+סופר סופרת
+מזכיר מזכירה
+מזכיר מזכירת
+רופא רופאה
+סגן סגנית
+מאמן מאמנת
+מנהיג מנהיגה
+מנהיג מנהיגת
+משורר משוררת
+במאי במאית
+פקיד פקידה
+פקיד פקידת
+שליח שליחה
+שליח שליחת
+מראיין מראיינת
+נציג נציגה
+נציג נציגת
+קצין קצינה
+קצין קצינת
+שוטר שוטרת
+חייל חיילת
+שגריר שגרירה
+שגריר שגרירת
+מפקד מפקדת
+חוקר חוקרת
+מומחה מומחית
+פסיכולוג פסיכולוגית
+כלכלן כלכלנית
+עיתונאי עיתונאית
+תובע תובעת
+סנגור סנגורית
+סניגור סניגורית
+מייסד מייסדת
+יזם יזמית
+שחקן שחקנית
+זמר זמרת
+תושב תושבת
+לוחם לוחמת
+סטודנט סטודנטית
+מורה -
+בעל בעלת
+איש אשה
+איש אישה
+גבר -
+מר גב'
+מלך מלכה
+נסיך נסיכה
+"""
+
+
+def _pairs(table: str) -> tuple[frozenset, frozenset]:
+    """(masculine forms, feminine forms) of a "masculine feminine ..." table (pairs of columns)."""
+    masc, fem = set(), set()
+    for line in table.split("\n"):
+        cols = line.split()
+        for m, f in zip(cols[0::2], cols[1::2]):
+            if m != "-" and f != "-":
+                masc.add(m)
+                fem.add(f)
+    return frozenset(masc - fem), frozenset(fem - masc)
+
+
+MASCULINE_VERBS, FEMININE_VERBS = _pairs(_SPEECH_VERBS + _AGREEING_ADJECTIVES)
+MASCULINE_NOUNS, FEMININE_NOUNS = _pairs(_PERSON_NOUNS)
+PRONOUN_GENDER = {HE: "male", SHE: "female"}
+# "according to him / her": a speech noun with a possessive suffix (לדבריו, לדבריה, לדעתו,
+# לטענתה, בדבריו, מדבריה, כעדותו, תגובתו, ותגובתה, באומרו); ו is his, ה is hers (לפיו, לפיה
+# also point at documents, so לפי is not among them; nor לשונו, "its wording")
+SUFFIX_GENDER = re.compile(r"^[ובלכמ]{0,2}(?:" + "|".join(_SPEECH_NOUNS + ("תגובת", "אמירת", "תשובת", "אומר"))
+                           + r")(?P<suffix>ו|ה)$")
+SUFFIX_GENDERS = {"ו": "male", "ה": "female"}
+# the clitics a gendered word may carry (ואמר, שאמרה, כשהוא, והשופטת, המעריכה, כאומר)
+GENDER_CLITICS = ("וכשה", "כשה", "וכש", "כש", "וש", "וה", "שה", "ו", "ש", "ה", "כ")
+
+# ----------------------------------------------------------------------------- transliteration
+# How names are written across scripts (hebnews.translit): each Hebrew letter and each Latin
+# letter or letter group stands for one of a few coarse sound classes. Consonants: P covers p, f
+# and ph (פ), K covers k, q, c, ck, kh and ch (כ ק ח), V covers v and w (ו, וו, ב), SH covers
+# sh, sch, sz and s (ש), C is ts, tz and z (צ), CH is ch (צ'). Vowels: A (a, e, o, u: א ע ה),
+# I (i, e, y: י), O (o, u, w: ו). A Hebrew letter always stands for something (a vowel letter
+# for a vowel the Latin spelling writes: Putin / פוטין, not Series / סרזו); a Latin vowel may
+# stand for nothing (Hebrew leaves most vowels out: Trump / טראמפ, Force / פרס).
+# (each value: the classes a letter may stand for, "-" for nothing, "+" between the classes of a
+# group that writes two sounds: x is k + s)
+HEBREW_SOUNDS = {
+    "א": "A", "ב": "B V", "ג": "G", "ד": "D", "ה": "H A", "ו": "V O", "ז": "Z", "ח": "K H", "ט": "T",
+    "י": "Y I", "כ": "K", "ך": "K", "ל": "L", "מ": "M", "ם": "M", "נ": "N", "ן": "N", "ס": "S",
+    "ע": "A", "פ": "P", "ף": "P", "צ": "C", "ץ": "C", "ק": "K", "ר": "R", "ש": "S SH", "ת": "T",
+}
+# a letter with a geresh writes a foreign sound (ג'ורג', ז'אק, צ'רצ'יל, ת'ורו); וו is v or w
+HEBREW_DIGRAPHS = {"ג'": "J", "ז'": "J Z", "צ'": "CH", "ת'": "T", "ד'": "D", "ח'": "K H", "וו": "V", "יי": "Y I"}
+# Latin letter groups (a longer group wins)
+LATIN_SOUNDS = {
+    "tsch": "CH", "sch": "SH", "sh": "SH", "sz": "SH", "cz": "CH", "ch": "CH K SH C", "ph": "P", "th": "T",
+    "kh": "K", "zh": "J", "dj": "J", "ts": "C", "tz": "C", "ck": "K", "gh": "G -", "x": "K+S",
+    "a": "A I -", "e": "A I -", "i": "I Y -", "o": "O A -", "u": "O A -", "y": "Y I -", "w": "V O -",
+    "v": "V", "b": "B", "c": "K S C CH", "d": "D", "f": "P", "g": "G J", "h": "H -", "j": "J Y",
+    "k": "K", "l": "L", "m": "M", "n": "N", "p": "P", "q": "K", "r": "R", "s": "S Z SH", "t": "T",
+    "z": "Z C",
+}
+LATIN_WORD = re.compile(r"^[A-Z][A-Za-z'\-]*[a-z][A-Za-z'\-]*$")  # a capitalised Latin word (Trump, McCain)

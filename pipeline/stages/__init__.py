@@ -1,7 +1,7 @@
 """The stages of the pipeline, in order (each declares what it requires and provides):
 
     normalize -> segment -> quote-candidates -> encode -> ner -> prefixes -> clusters
-              -> quote-head -> speakers
+              -> quote-head -> speakers -> gender
 
 :func:`build` makes the list from a model's parts; the chain is checked when it is built.
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 from .base import PipelineError, Stage, WorkDoc, check_chain, run_stages
 from .encode import Encode
 from .entities import Clusters, NerDecode, StripPrefixes
-from .quotes import QuoteCandidates, QuoteHead, Speakers, sentences_near_candidates
+from .quotes import QuoteCandidates, QuoteHead, SpeakerGender, Speakers, sentences_near_candidates
 from .text import Normalize, Segment
 
 ORDER = ("normalize", "segment", "quote-candidates", "encode", "ner", "prefixes", "clusters",
-         "quote-head", "speakers")
-GROUPS = {"quotes": ("quote-candidates", "quote-head", "speakers")}  # names that stand for several
+         "quote-head", "speakers", "gender")
+GROUPS = {"quotes": ("quote-candidates", "quote-head", "speakers", "gender")}  # names that stand for several
 
 
 def expand_names(names) -> set[str]:
@@ -41,7 +41,7 @@ def build(classifier, prefixes, heads, quote_tagger=None, exclude=()) -> list[St
             "encode": lambda: Encode(classifier), "ner": lambda: NerDecode(classifier.labels, heads),
             "prefixes": lambda: StripPrefixes(prefixes), "clusters": Clusters,
             "quote-head": lambda: QuoteHead(quote_tagger, classifier.labels),
-            "speakers": lambda: Speakers(quote_tagger, prefixes)}
+            "speakers": lambda: Speakers(quote_tagger, prefixes), "gender": SpeakerGender}
     stages = [made[n]() for n in ORDER if n not in skip]
     check_chain(stages)
     for i, st in enumerate(stages):
@@ -51,5 +51,5 @@ def build(classifier, prefixes, heads, quote_tagger=None, exclude=()) -> list[St
 
 
 __all__ = ["ORDER", "Clusters", "Encode", "NerDecode", "Normalize", "PipelineError", "QuoteCandidates",
-           "QuoteHead", "Segment", "Speakers", "Stage", "StripPrefixes", "WorkDoc", "build", "check_chain",
+           "QuoteHead", "Segment", "SpeakerGender", "Speakers", "Stage", "StripPrefixes", "WorkDoc", "build", "check_chain",
            "expand_names", "run_stages", "sentences_near_candidates"]

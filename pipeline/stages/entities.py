@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..clusters import cluster_entities, vote_labels
+from ..crossscript import cross_script_links, latin_person_mentions
 from ..document import Entity
 from ..ner import BiosDecoder, tag_spans
 from .base import Stage, WorkDoc
@@ -68,15 +69,24 @@ class StripPrefixes(Stage):
 
 class Clusters(Stage):
     """One label per name (the majority of mentions with the same words), clusters of the
-    mentions of one entity (טראמפ = דונלד טראמפ), and every mention takes its cluster's label."""
+    mentions of one entity (טראמפ = דונלד טראמפ), Latin-script names joined to the Hebrew cluster
+    they write (Trump = דונלד טראמפ: :mod:`hebnews.crossscript`), and every mention takes its
+    cluster's label."""
 
     name = "clusters"
-    requires = ("entities",)
+    requires = ("tokens", "entities")
     provides = ("clusters",)
 
     def __call__(self, doc: WorkDoc) -> WorkDoc:
         vote_labels(doc.entities)
         doc.clusters, doc.cluster_of = cluster_entities(doc.entities)
+        made = latin_person_mentions(doc.text, doc.tokens, doc.entities, doc.clusters)
+        if made:
+            doc.entities = sorted(doc.entities + [e for e, _ in made], key=lambda e: (e.start, e.end))
+        links = cross_script_links(doc.entities, doc.clusters, doc.cluster_of)
+        links.update({e.id: target for e, target in made})
+        if links:
+            doc.clusters, doc.cluster_of = cluster_entities(doc.entities, links)
         label_of = {c.id: c.label for c in doc.clusters}
         for e in doc.entities:
             e.cluster = doc.cluster_of.get(e.id)

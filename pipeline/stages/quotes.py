@@ -1,6 +1,7 @@
 """Quote stages: candidates (pairs of quotation marks, rules), the quote head (which are
-quotations: reads the encoder's word vectors around each candidate), and speakers (cue and
-speaker mention of each quotation, resolved to an entity cluster)."""
+quotations: reads the encoder's word vectors around each candidate), speakers (cue and
+speaker mention of each quotation, resolved to an entity cluster) and the speaker's gender
+(what the Hebrew inflection around the speaker says)."""
 from __future__ import annotations
 
 import bisect
@@ -8,7 +9,7 @@ import bisect
 import numpy as np
 
 from ..quote_head import token_features
-from ..quotes import QuoteDocument, attribute_quotes, find_candidates, read_quotes
+from ..quotes import QuoteDocument, assign_genders, attribute_quotes, find_candidates, read_quotes
 from .base import Stage, WorkDoc
 
 
@@ -87,4 +88,19 @@ class Speakers(Stage):
     def __call__(self, doc: WorkDoc) -> WorkDoc:
         if doc.quote_doc is not None:
             doc.quotes = attribute_quotes(doc.quote_doc, doc.quote_reading, self.tagger, self.prefixes)
+        return doc
+
+
+class SpeakerGender(Stage):
+    """Each speaker's gender from the text (אמר / אמרה, הוא / היא, לדבריו / לדבריה, השופטת):
+    the evidence at the quote and, for a person, at the other quotes and mentions of their
+    cluster; conflicting evidence gives null (:mod:`hebnews.quotes.gender`)."""
+
+    name = "gender"
+    requires = ("tokens", "quotes", "clusters")
+    provides = ("speaker_gender",)
+
+    def __call__(self, doc: WorkDoc) -> WorkDoc:
+        if doc.quotes:
+            assign_genders(doc.quotes, doc.tokens, doc.entities, doc.cluster_of)
         return doc

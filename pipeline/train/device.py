@@ -233,6 +233,7 @@ def run(bundle_dir: Path, config: dict, out: Path, work: Path) -> dict:
     greedy soup when there are several, the result exported to ``out``."""
     from . import mlm as mlm_mod
     from . import ner as ner_mod
+    from .averaging import soup
     from .config import check_device_recipe
 
     check_device_recipe(config, "device recipe")  # a wrong key fails here, not after the masked LM
@@ -271,7 +272,7 @@ def run(bundle_dir: Path, config: dict, out: Path, work: Path) -> dict:
         if len(runs) == 1:
             note("exported", files=_export(runs[0], out / "model"), model=f"seed {seed}")
     if len(runs) > 1:
-        res = ner_mod.soup(runs, work / "soup", data_dir=data, greedy=bool(config.get("greedy", True)))
+        res = soup(runs, work / "soup", data_dir=data, greedy=bool(config.get("greedy", True)))
         note("soup", dev_f1=res.get("dev_f1"), soup=res.get("soup"))
         note("exported", files=_export(work / "soup", out / "model"), model="soup")
     return summary
