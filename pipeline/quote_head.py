@@ -263,7 +263,8 @@ class QuoteTagger:
         arrays = qn.collate_arrays(inputs, len(vectors))
         acc = None
         for sd in self.members:
-            q, cue, spk = qn.forward(sd, vectors, feats, arrays)
+            with qn.one_blas_thread():
+                q, cue, spk = qn.forward(sd, vectors, feats, arrays)
             sp = qn.softmax(spk)
             parts = [qn.sigmoid(q), qn.sigmoid(cue), np.full((len(q),), self.cfg.cue_threshold, dtype=np.float32),
                      sp[..., SPK_B], np.full((len(q),), self.cfg.speaker_threshold, dtype=np.float32), sp[..., SPK_I]]

@@ -57,3 +57,18 @@ def test_save_load_round_trip(tmp_path):
     assert back.members[0].keys() == tagger.members[0].keys()
     for k, v in tagger.members[0].items():  # stored in fp16
         assert np.abs(back.members[0][k] - v).max() <= np.abs(v).max() * 1e-3 + 1e-4
+
+
+def test_one_blas_thread_inside_and_restored_after():
+    blas = qn._openblas()
+    if blas is None:
+        pytest.skip("numpy is not built on its bundled OpenBLAS")
+    get, put = blas
+    before = get()
+    put(2)
+    try:
+        with qn.one_blas_thread():
+            assert get() == 1
+        assert get() == 2
+    finally:
+        put(before)
