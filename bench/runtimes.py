@@ -141,7 +141,8 @@ def main():
     ap.add_argument("--model", default=str(ROOT / "models" / "hebnews-ner"))
     ap.add_argument("--limit", type=int, default=40, help="HTB documents (default 40)")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--only", default=",".join(CANDIDATES))
+    ap.add_argument("--only", default="torch-fp32,torch-bf16,torch-int8,ort-fp32,ort-int8,ov-fp32",
+                    help=f"comma-separated, of {','.join(CANDIDATES)} (ov-int8 needs nncf)")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-load / RSS subprocesses")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
