@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -132,7 +131,10 @@ def child(name: str, args) -> dict:
     load_s = time.perf_counter() - t
     for ids, mask in bs:
         fwd(ids, mask)
-    return {"load_s": load_s, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    # the child's own high-water mark (ru_maxrss carries the parent's over fork + exec)
+    with open("/proc/self/status", encoding="ascii") as f:
+        hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+    return {"load_s": load_s, "peak_rss_mb": hwm / 1024}
 
 
 def main():
