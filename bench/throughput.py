@@ -10,13 +10,15 @@ peak RSS belongs to it alone; the parent prints one table.
 Stages:
   hebnews       `hebnews annotate DIR -o OUT` on all documents as one batch (a subprocess;
                 wall time includes start-up and model loading)
-  hebnews-int8  the same with --quantize int8 (CPU)
+  hebnews-RT    the same with --runtime RT (torch or onnx; default settings pick one of them:
+                the header says which)
   naive         transformers.pipeline("token-classification", aggregation_strategy="simple")
                 called once per sentence (the sentences of our segmenter), model load excluded
   inproc        Annotator.annotate_many over all documents in one process, model already loaded
   onebyone      Annotator.annotate called per document (no cross-document batching), model loaded
   forward       our encoder's forward pass alone over the same pre-tokenised, length-sorted
-                batches hebnews uses (no pre/post-processing), model load excluded
+                batches hebnews uses (no pre/post-processing), model load excluded, in the
+                runtime and precision the default settings pick; forward-RT: in runtime RT
   cold          process start to the first document written, `hebnews annotate seed -o x.json`
 """
 from __future__ import annotations
@@ -94,13 +96,11 @@ def stage_onebyone(args, texts):
     return {"seconds": time.perf_counter() - t0, "entities": n}
 
 
-def stage_forward(args, texts):
-    import torch
-
+def stage_forward(args, texts, runtime: str = "auto"):
     from hebnews.annotator import Annotator
     from hebnews.model import TokenClassifier, encode_words, windows
 
-    clf = TokenClassifier.load(args.model, device=args.device)
+    clf = TokenClassifier.load(args.model, device=args.device, runtime=runtime)
     words = []
     for _, text in texts:
         prep = Annotator.prepare(text)
@@ -108,21 +108,16 @@ def stage_forward(args, texts):
     encoded = encode_words(clf.tokenizer, words)
     items = [(0, a, e.ids[a:b]) for e in encoded for a, b in windows(len(e.ids), clf.window, clf.stride)
              if b > a]
-    batches = []
-    for batch in clf._batches(items):
-        ids, mask = clf.pad([items[i][2] for i in batch])
-        batches.append((torch.from_numpy(ids).to(clf.device), torch.from_numpy(mask).to(clf.device)))
-    with torch.inference_mode():
-        clf.model(input_ids=batches[0][0], attention_mask=batches[0][1])  # warm-up
-        if args.device == "cuda":
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        for ids, mask in batches:
-            clf.model(input_ids=ids, attention_mask=mask).logits.float().cpu()
-        if args.device == "cuda":
-            torch.cuda.synchronize()
-    return {"seconds": time.perf_counter() - t0, "batches": len(batches),
-            "subwords": int(sum(len(e.ids) for e in encoded))}
+    batches = [clf.pad([items[i][2] for i in batch]) for batch in clf._batches(items)]
+    sync = (lambda: __import__("torch").cuda.synchronize()) if args.device == "cuda" else (lambda: None)
+    clf.encoder(*batches[0])  # warm-up
+    sync()
+    t0 = time.perf_counter()
+    for ids, mask in batches:
+        clf.encoder(ids, mask)  # log-probabilities on the CPU, as the annotator takes them
+    sync()
+    return {"seconds": time.perf_counter() - t0, "batches": len(batches), "runtime": clf.runtime,
+            "precision": clf.precision, "subwords": int(sum(len(e.ids) for e in encoded))}
 
 
 def run_child(stage: str, args) -> dict:
@@ -163,23 +158,25 @@ def main():
     ap.add_argument("--model", default=str(ROOT / "models" / "hebnews-ner"))
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     ap.add_argument("--limit", type=int, help="only the first N HTB documents (quick runs)")
-    ap.add_argument("--stages", default="hebnews,hebnews-int8,inproc,onebyone,naive,forward,cold")
+    ap.add_argument("--stages", default="hebnews,hebnews-torch,hebnews-onnx,inproc,onebyone,naive,forward,"
+                    "forward-torch,forward-onnx,cold")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     texts = load_texts(args.data_dir, args.limit)
     if args.child:
-        fn = {"naive": stage_naive, "forward": stage_forward, "inproc": stage_inproc,
-              "onebyone": stage_onebyone}[args.child]
-        res = fn(args, texts)
+        if args.child.startswith("forward-"):
+            res = stage_forward(args, texts, args.child.split("-", 1)[1])
+        else:
+            fn = {"naive": stage_naive, "forward": stage_forward, "inproc": stage_inproc,
+                  "onebyone": stage_onebyone}[args.child]
+            res = fn(args, texts)
         res["peak_rss_mb"] = self_rss_mb()
         print(json.dumps(res))
         return
 
     import platform
-
-    import torch
 
     n_tokens = count_tokens(texts)
     n_docs = len(texts)
@@ -192,27 +189,32 @@ def main():
             (src / f"{name}.txt").write_text(text, encoding="utf-8")
         if "hebnews" in stages:
             results["hebnews"] = run_cli(args, [str(src)], str(Path(tmp) / "out"), [])
-        if "hebnews-int8" in stages and args.device == "cpu":
-            results["hebnews-int8"] = run_cli(args, [str(src)], str(Path(tmp) / "out8"), ["--quantize", "int8"])
+        for rt in ("torch", "onnx"):
+            if f"hebnews-{rt}" in stages and (rt == "torch" or args.device == "cpu"):
+                results[f"hebnews-{rt}"] = run_cli(args, [str(src)], str(Path(tmp) / f"out-{rt}"), ["--runtime", rt])
         if "cold" in stages:
             colds = [run_cli(args, [str(SEED)], str(Path(tmp) / f"seed{i}.json"), [])["seconds"] for i in range(3)]
             results["cold"] = {"seconds": min(colds), "runs": [round(c, 2) for c in colds]}
-    for st in ("inproc", "onebyone", "naive", "forward"):
-        if st in stages:
+    for st in ("inproc", "onebyone", "naive", "forward", "forward-torch", "forward-onnx"):
+        if st in stages and not (st == "forward-onnx" and args.device != "cpu"):
             results[st] = run_child(st, args)
 
-    device_name = torch.cuda.get_device_name(0) if args.device == "cuda" else \
+    device_name = __import__("torch").cuda.get_device_name(0) if args.device == "cuda" else \
         (platform.processor() or platform.machine())
+    default = results.get("forward", {})
     print(f"\nhebnews throughput · {n_docs} documents · {n_tokens} tokens · device {args.device} "
-          f"({device_name}, {os.cpu_count()} cores, torch {torch.__version__} threads {torch.get_num_threads()})")
-    print(f"{'stage':14} {'seconds':>9} {'tokens/s':>10} {'articles/s':>11} {'peak RSS MB':>12}")
-    for st in ("hebnews", "hebnews-int8", "inproc", "onebyone", "naive", "forward"):
+          f"({device_name}, {os.cpu_count()} cores, OMP_NUM_THREADS {os.environ.get('OMP_NUM_THREADS')}) · "
+          f"default settings run {default.get('runtime', '?')} {default.get('precision', '')} · "
+          f"load {os.getloadavg()[0]:.1f}")
+    print(f"{'stage':14} {'seconds':>9} {'tokens/s':>10} {'articles/s':>11} {'peak RSS MB':>12}  runtime")
+    for st in ("hebnews", "hebnews-torch", "hebnews-onnx", "inproc", "onebyone", "naive", "forward",
+               "forward-torch", "forward-onnx"):
         if st in results:
             r = results[st]
             r["tokens_per_s"] = n_tokens / r["seconds"]
             r["articles_per_s"] = n_docs / r["seconds"]
             print(f"{st:14} {r['seconds']:9.2f} {r['tokens_per_s']:10.0f} {r['articles_per_s']:11.2f} "
-                  f"{r.get('peak_rss_mb', 0):12.0f}")
+                  f"{r.get('peak_rss_mb', 0):12.0f}  {r.get('runtime', '')} {r.get('precision', '')}")
     if "cold" in results:
         print(f"{'cold start':14} {results['cold']['seconds']:9.2f} s (seed article, best of 3: "
               f"{results['cold']['runs']})")
@@ -225,8 +227,11 @@ def main():
         ratios["batch_vs_onebyone_speedup"] = results["onebyone"]["seconds"] / results["inproc"]["seconds"]
     if "inproc" in results and "forward" in results:
         ratios["inproc_time_vs_forward"] = results["inproc"]["seconds"] / results["forward"]["seconds"]
-    if "hebnews-int8" in results and "naive" in results:
-        ratios["int8_vs_naive_speedup"] = results["hebnews-int8"]["tokens_per_s"] / results["naive"]["tokens_per_s"]
+    for rt in ("torch", "onnx"):  # each runtime end to end against its own forward pass, and naive
+        if f"hebnews-{rt}" in results and "naive" in results:
+            ratios[f"{rt}_vs_naive_speedup"] = results[f"hebnews-{rt}"]["tokens_per_s"] / results["naive"]["tokens_per_s"]
+        if f"hebnews-{rt}" in results and f"forward-{rt}" in results:
+            ratios[f"{rt}_time_vs_forward"] = results[f"hebnews-{rt}"]["seconds"] / results[f"forward-{rt}"]["seconds"]
     for k, v in ratios.items():
         print(f"{k}: {v:.2f}")
     if args.json:

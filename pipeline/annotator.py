@@ -59,8 +59,8 @@ class Annotator:
         """``model_dir``: default $HEBNEWS_MODEL or models/hebnews-ner; ``device``: auto, cpu,
         cuda, cuda:N; ``batch_sentences``: sentences gathered (across documents) per encoder call;
         ``exclude``: stage names (or ``quotes`` for the three quote stages) to leave out; other
-        keywords go to :meth:`TokenClassifier.load` (precision: auto, fp32, bf16, fp16;
-        quantize, backend, max_length, stride, batch_tokens)."""
+        keywords go to :meth:`TokenClassifier.load` (runtime: auto, torch, onnx; precision: auto,
+        fp32, bf16, fp16; backend, max_length, stride, batch_tokens)."""
         path = Path(model_dir) if model_dir else default_model_dir()
         clf = TokenClassifier.load(path, device=device, **kw)
         return cls(clf, PrefixStripper.load(path), path.name, batch_sentences, QuoteTagger.load(path),
@@ -93,9 +93,7 @@ class Annotator:
     def _finish(self, docs: list[WorkDoc], stop=None) -> Iterator[Document]:
         for d in run_stages(self._late, docs, stop):
             d.meta = {"source": None, **d.meta, "model": self.model_name, "version": __version__,
-                      "precision": self.classifier.precision}
-            if self.classifier.quantize:
-                d.meta["quantize"] = self.classifier.quantize
+                      "precision": self.classifier.precision, "runtime": self.classifier.runtime}
             yield d.to_document()
 
     # ------------------------------------------------------------------ API

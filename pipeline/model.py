@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import Interrupted, ModelError  # noqa: F401  (importers take them from here too)
+from . import runtimes
 from .precision import PRECISIONS, resolve_precision, torch_dtype
+from .runtimes import TorchEncoder
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,17 @@ def resolve_device(device: str = "auto"):
     return torch.device(device)
 
 
+def _load_onnx(path: Path):
+    """(ONNX encoder, tokenizer) for a checked model folder that the lite encoder runs."""
+    from . import encoder
+
+    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    if not (encoder.supports(config) and (path / "model.safetensors").is_file()):
+        raise ModelError(f"the onnx runtime runs {', '.join(encoder.SUPPORTED)} folders with "
+                         f"model.safetensors; {path} is {config.get('architectures')}")
+    return runtimes.load_onnx(path), encoder.WordTokenizer(path)
+
+
 def _load_backend(path: Path, backend: str, dtype, dev):
     """(model, tokenizer, backend that ran) for a checked model folder, weights in ``dtype``."""
     from . import encoder
@@ -116,67 +129,72 @@ class TokenClassifier:
     """Batched, windowed inference for a token-classification model folder."""
 
     def __init__(self, model, tokenizer, device=None, max_length: int = 512, stride: int | None = None,
-                 batch_tokens: int = 8192, max_batch: int = 64, context_length: int | None = None):
-        import torch
-
-        self.model = model.eval()
+                 batch_tokens: int | None = None, max_batch: int = 64, context_length: int | None = None):
+        """``model``: a runtime (:class:`hebnews.runtimes.TorchEncoder`, an ONNX encoder) or a
+        torch token classifier, which is wrapped in a TorchEncoder. ``batch_tokens``: padded
+        sub-words per encoder batch (default: the runtime's, 8192 on torch, 2048 on onnx)."""
+        self.encoder = model if hasattr(model, "runtime") else TorchEncoder(model, device)
+        self.model = self.encoder.model  # the torch module (None on the onnx runtime)
+        self.runtime = self.encoder.runtime
         self.tokenizer = tokenizer
-        self.device = device or next(model.parameters()).device
-        self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        self.device = self.encoder.device
+        self.labels = list(self.encoder.labels)
+        self.hidden_size = self.encoder.hidden_size
         self.cls_id = tokenizer.cls_token_id
         self.sep_id = tokenizer.sep_token_id
         self.pad_id = tokenizer.pad_token_id
         self.window = max_length - 2
         self.stride = stride or self.window // 2
-        self.batch_tokens = batch_tokens
+        self.batch_tokens = batch_tokens or self.encoder.batch_tokens
         self.max_batch = max_batch
         # document context: a model trained on runs of consecutive sentences (config key
         # ``hebnews_context_length``, sub-words with specials) reads each document as one stream
         # in windows of that length; 0 = every sentence on its own
         if context_length is None:
-            context_length = int(getattr(model.config, "hebnews_context_length", 0) or 0)
+            context_length = self.encoder.context_length
         if context_length and context_length < 16:
             raise ModelError(f"context length {context_length} is too short (at least 16 sub-words)")
         self.context_length = context_length
-        # what the weights run in (load sets ``quantize`` and why this precision was chosen)
-        dtype = next(model.parameters()).dtype
-        self.precision = {torch_dtype(p): p for p in PRECISIONS if p != "auto"}.get(dtype, str(dtype))
-        self.quantize: str | None = None
+        # what the weights run in (load says why this precision was chosen)
+        self.precision = self.encoder.precision
         self.precision_reason = "the model's weights"
-        self._torch = torch
+        self.backend = "lite"
 
     @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "auto", quantize: str | None = None,
-             backend: str = "auto", precision: str = "auto", **kw) -> "TokenClassifier":
-        """``quantize="int8"``: dynamic int8 quantisation of the Linear layers (CPU only, on an
-        fp32 model). ``backend``: ``lite`` (our lean BERT runtime, :mod:`hebnews.encoder`; no
-        transformers import), ``transformers``, or ``auto`` (lite when the folder is a BERT token
-        classifier). ``precision``: the weights' dtype, ``fp32``, ``bf16``, ``fp16`` or ``auto``
-        (:func:`resolve_precision`); log-probabilities are computed in fp32 whatever it is."""
+    def load(cls, path: str | os.PathLike, device: str = "auto", backend: str = "auto",
+             precision: str = "auto", runtime: str = "auto", **kw) -> "TokenClassifier":
+        """``runtime``: ``torch``, ``onnx`` (ONNX Runtime, the ``[onnx]`` extra; CPU, fp32) or
+        ``auto`` (:func:`hebnews.runtimes.resolve_runtime`). ``backend`` (torch runtime):
+        ``lite`` (our lean BERT runtime, :mod:`hebnews.encoder`; no transformers import),
+        ``transformers``, or ``auto`` (lite when the folder is a BERT token classifier).
+        ``precision``: ``fp32``, ``bf16``, ``fp16`` (torch) or ``auto`` (torch:
+        :func:`resolve_precision`; onnx: fp32); log-probabilities are computed in fp32 whatever
+        it is."""
         if backend not in ("auto", "lite", "transformers"):
             raise ModelError(f"unknown backend {backend!r} (expected auto, lite or transformers)")
-        dev = resolve_device(device)
-        if quantize not in (None, "none", "int8"):
-            raise ModelError(f"unknown quantisation {quantize!r} (expected none or int8)")
-        if quantize == "int8" and dev.type != "cpu":
-            raise ModelError("--quantize int8 is for CPU; on CUDA use --precision (auto: bf16 or fp16)")
-        precision, why = resolve_precision(precision, dev, quantize)
+        if precision not in PRECISIONS:
+            raise ModelError(f"unknown precision {precision!r} (expected {', '.join(PRECISIONS)})")
+        runtime, rwhy = runtimes.resolve_runtime(runtime, device, precision, backend)
         path = Path(path)
         if not path.is_dir():
             raise ModelError(f"model folder not found: {path}")
         for need in ("config.json", "tokenizer.json"):
             if not (path / need).is_file():
                 raise ModelError(f"model folder {path} is incomplete: no {need}")
-        log.info("precision %s on %s: %s", precision, dev, why)
-        model, tok, backend = _load_backend(path, backend, torch_dtype(precision), dev)
-        if quantize == "int8":
-            import torch
-
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        clf = cls(model, tok, dev, **kw)
-        clf.backend = backend
-        clf.quantize = "int8" if quantize == "int8" else None
+        log.info("runtime %s: %s", runtime, rwhy)
+        if runtime == "onnx":
+            why = "the onnx runtime runs fp32"
+            enc, tok = _load_onnx(path)
+            clf = cls(enc, tok, **kw)
+        else:
+            dev = resolve_device(device)
+            precision, why = resolve_precision(precision, dev)
+            log.info("precision %s on %s: %s", precision, dev, why)
+            model, tok, backend = _load_backend(path, backend, torch_dtype(precision), dev)
+            clf = cls(model, tok, dev, **kw)
+            clf.backend = backend
         clf.precision_reason = why
+        clf.runtime_reason = rwhy
         return clf
 
     def _batches(self, items: list[tuple[int, int, list[int]]]):
@@ -260,11 +278,10 @@ class TokenClassifier:
         return word
 
     def _run(self, sentences, want_vectors, layers, window: int, stride: int, stop=None):
-        torch = self._torch
         encoded = encode_words(self.tokenizer, sentences)
         n_labels = len(self.labels)
         want = want_vectors if (want_vectors is not None and layers) else [False] * len(encoded)
-        width = self.model.config.hidden_size * len(layers)
+        width = self.hidden_size * len(layers)
         sub_scores = [np.zeros((len(e.ids), n_labels), dtype=np.float32) for e in encoded]
         # word vectors are written straight into per-word arrays (first sub-words only)
         word_vecs = [np.zeros((len(e.first), width), dtype=np.float16) if w else None
@@ -276,33 +293,26 @@ class TokenClassifier:
             for a, b in windows(len(enc.ids), window, stride):
                 if b > a:
                     items.append((si, a, enc.ids[a:b]))
-        with torch.inference_mode():
-            for batch in self._batches(items):
-                if stop is not None and stop():
-                    raise Interrupted("stopped between encoder batches")
-                ids, mask = self.pad([items[i][2] for i in batch])
-                hidden = any(want[items[i][0]] for i in batch)
-                out = self.model(input_ids=torch.from_numpy(ids).to(self.device),
-                                 attention_mask=torch.from_numpy(mask).to(self.device),
-                                 output_hidden_states=hidden)
-                lp = torch.log_softmax(out.logits.float(), dim=-1).cpu().numpy()
-                hs = (torch.cat([out.hidden_states[k] for k in layers], dim=-1).to(torch.float16).cpu().numpy()
-                      if hidden else None)
-                for r, i in enumerate(batch):
-                    si, a, seq = items[i]
-                    n = len(seq)
-                    # distance of each position to the nearer window edge: prefer central ones
-                    pos = np.arange(n)
-                    centrality = np.minimum(pos, n - 1 - pos).astype(np.float32)
-                    if a == 0:
-                        centrality = np.maximum(centrality, n - 1 - pos)  # no left edge
-                    if a + n == len(encoded[si].ids):
-                        centrality = np.maximum(centrality, pos)  # no right edge
-                    better = centrality > sub_best[si][a:a + n]
-                    sub_scores[si][a:a + n][better] = lp[r, 1:n + 1][better]
-                    if word_vecs[si] is not None:
-                        sel = better & (word_of_sub[si][a:a + n] >= 0)
-                        word_vecs[si][word_of_sub[si][a:a + n][sel]] = hs[r, 1:n + 1][sel]
-                    sub_best[si][a:a + n][better] = centrality[better]
+        for batch in self._batches(items):
+            if stop is not None and stop():
+                raise Interrupted("stopped between encoder batches")
+            ids, mask = self.pad([items[i][2] for i in batch])
+            lp, hs = self.encoder(ids, mask, layers, any(want[items[i][0]] for i in batch))
+            for r, i in enumerate(batch):
+                si, a, seq = items[i]
+                n = len(seq)
+                # distance of each position to the nearer window edge: prefer central ones
+                pos = np.arange(n)
+                centrality = np.minimum(pos, n - 1 - pos).astype(np.float32)
+                if a == 0:
+                    centrality = np.maximum(centrality, n - 1 - pos)  # no left edge
+                if a + n == len(encoded[si].ids):
+                    centrality = np.maximum(centrality, pos)  # no right edge
+                better = centrality > sub_best[si][a:a + n]
+                sub_scores[si][a:a + n][better] = lp[r, 1:n + 1][better]
+                if word_vecs[si] is not None:
+                    sel = better & (word_of_sub[si][a:a + n] >= 0)
+                    word_vecs[si][word_of_sub[si][a:a + n][sel]] = hs[r, 1:n + 1][sel]
+                sub_best[si][a:a + n][better] = centrality[better]
         result = [self._word_scores(enc, scores) for enc, scores in zip(encoded, sub_scores)]
         return result, word_vecs

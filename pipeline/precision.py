@@ -88,18 +88,12 @@ def choose_precision(device, flags: frozenset[str] | None = None, probe=None) ->
     return ("bf16" if ratio < BF16_GAIN else "fp32"), why
 
 
-def resolve_precision(precision: str, device, quantize: str | None = None) -> tuple[str, str]:
-    """``precision`` (auto, fp32, bf16, fp16) for ``device`` -> (what runs, why). int8
-    quantisation works on an fp32 model: ``auto`` then means fp32, bf16/fp16 are refused. Else
-    ``auto`` is $HEBNEWS_PRECISION when that is set (fp32, bf16 or fp16), or
+def resolve_precision(precision: str, device) -> tuple[str, str]:
+    """``precision`` (auto, fp32, bf16, fp16) of the torch runtime on ``device`` -> (what runs,
+    why). ``auto`` is $HEBNEWS_PRECISION when that is set (fp32, bf16 or fp16), or
     :func:`choose_precision`."""
     if precision not in PRECISIONS:
         raise ModelError(f"unknown precision {precision!r} (expected {', '.join(PRECISIONS)})")
-    if quantize == "int8":
-        if precision not in ("auto", "fp32"):
-            raise ModelError(f"--quantize int8 runs on an fp32 model; it cannot be combined with "
-                             f"--precision {precision}")
-        return "fp32", "int8 quantisation works on an fp32 model"
     if precision != "auto":
         return precision, "asked for"
     env = os.environ.get("HEBNEWS_PRECISION", "").strip().lower()

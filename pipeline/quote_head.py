@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .quote_numpy import N_SCALARS
+
 WEIGHTS = "quote_head.safetensors"
 CONFIG = "quote_head.json"
 DIST_BUCKETS = (1, 2, 3, 4, 6, 9, 14, 20, 30, 10**9)
 SENT_BUCKETS = 3  # same sentence as the nearer mark, the next one, further
-N_SCALARS = 7
 SPK_O, SPK_B, SPK_I = 0, 1, 2
 TOKEN_FEATURES = ("ENT", "PER", "ORG", "GPE")  # per word, from the NER head's probabilities
 
@@ -197,42 +198,26 @@ def candidate_inputs(text: str, tokens, cands, sent_of_token: list[int], window:
 
 
 def collate(inputs: list[CandidateInput], n_tokens: int, offset: int = 0):
-    """Tensors for :meth:`QuoteHead.forward`; token indices shifted by ``offset`` (documents
-    stacked); ``-1`` (none) becomes index ``n_tokens`` (the zero row)."""
+    """Tensors for :meth:`QuoteHead.forward` (training): :func:`hebnews.quote_numpy.collate_arrays`
+    as torch tensors, the content words as one (token indices, candidate rows) pair."""
     import torch
 
-    C = len(inputs)
-    W = max([len(x.context) for x in inputs] + [1])
-    c_idx = [offset + k for x in inputs for k in x.content]
-    c_seg = [r for r, x in enumerate(inputs) for _ in x.content]
-    content_mask = (torch.tensor(c_idx, dtype=torch.long), torch.tensor(c_seg, dtype=torch.long))
-    idx = np.full((C, 4), n_tokens, dtype=np.int64)
-    ctx = np.full((C, W), n_tokens, dtype=np.int64)
-    ctx_pos = np.zeros((C, W), dtype=np.int64)
-    ctx_mask = np.zeros((C, W), dtype=bool)
-    for r, x in enumerate(inputs):
-        if x.content:
-            idx[r, 0] = offset + x.content[0]
-            idx[r, 1] = offset + x.content[-1]
-        if x.before >= 0:
-            idx[r, 2] = offset + x.before
-        if x.after >= 0:
-            idx[r, 3] = offset + x.after
-        n = len(x.context)
-        ctx[r, :n] = [offset + k for k in x.context]
-        ctx_pos[r, :n] = x.position
-        ctx_mask[r, :n] = True
-    t = torch.from_numpy
-    scalars = torch.tensor([x.scalars for x in inputs], dtype=torch.float32).reshape(C, N_SCALARS)
-    return (content_mask, t(idx[:, 2]), t(idx[:, 3]), t(idx[:, 0]), t(idx[:, 1]), scalars,
-            t(ctx), t(ctx_pos), t(ctx_mask))
+    from .quote_numpy import collate_arrays
+
+    c_idx, c_seg, *rest = (torch.from_numpy(a) for a in collate_arrays(inputs, n_tokens, offset))
+    return ((c_idx, c_seg), *rest)
 
 
 class QuoteTagger:
     """Loaded head(s) + config; scores the candidates of one document."""
 
-    def __init__(self, modules, cfg: HeadConfig):
-        self.modules = [m.eval() for m in (modules if isinstance(modules, (list, tuple)) else [modules])]
+    def __init__(self, members, cfg: HeadConfig):
+        """``members``: trained torch modules (:func:`build_module`) or their state dicts as
+        float32 numpy arrays; inference runs in numpy (:mod:`hebnews.quote_numpy`)."""
+        members = members if isinstance(members, (list, tuple)) else [members]
+        self.members = [m if isinstance(m, dict) else
+                        {k: v.detach().float().cpu().numpy() for k, v in m.state_dict().items()}
+                        for m in members]
         self.cfg = cfg
         self.cue_words = frozenset(cfg.cue_words or ())  # the cue lexicon, for lookups
 
@@ -241,35 +226,27 @@ class QuoteTagger:
         folder = Path(folder)
         if not (folder / CONFIG).is_file():
             return None
-        import torch
-        from safetensors.torch import load_file
+        from safetensors.numpy import load_file
 
         cfg = HeadConfig.load(folder)
         state = load_file(str(folder / WEIGHTS))
-        modules = []
-        for k in range(cfg.members):
-            with torch.device("meta"):  # no random initialisation: every weight is loaded
-                m = build_module(cfg)
-            m.load_state_dict({name[len(f"m{k}."):]: v.float() for name, v in state.items()
-                               if name.startswith(f"m{k}.")}, assign=True)
-            modules.append(m)
-        return cls(modules, cfg)
+        members = [{name[len(f"m{k}."):]: v.astype(np.float32) for name, v in state.items()
+                    if name.startswith(f"m{k}.")} for k in range(cfg.members)]
+        return cls(members, cfg)
 
     def save(self, folder: Path | str) -> None:
-        from safetensors.torch import save_file
+        from safetensors.numpy import save_file
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        self.cfg.members = len(self.modules)
+        self.cfg.members = len(self.members)
         # fp16 on disk (the model card's rule: store fp16 where it costs nothing); fp32 in memory
-        save_file({f"m{k}.{name}": v.detach().half().contiguous() for k, m in enumerate(self.modules)
-                   for name, v in m.state_dict().items()}, str(folder / WEIGHTS))
+        save_file({f"m{k}.{name}": np.ascontiguousarray(v.astype(np.float16)) for k, m in enumerate(self.members)
+                   for name, v in m.items()}, str(folder / WEIGHTS))
         self.cfg.save(folder)
 
     def score(self, vectors: np.ndarray, feats: np.ndarray, inputs: list[CandidateInput]) -> "Scores":
         """Probabilities for each candidate, averaged over the members."""
-        import torch
-
         if len(inputs) > 512:  # bounded memory on very long articles
             parts = [self.score(vectors, feats, inputs[i:i + 512]) for i in range(0, len(inputs), 512)]
             width = max(p.cue.shape[1] for p in parts)
@@ -281,18 +258,19 @@ class QuoteTagger:
                 return np.concatenate(arrs)
 
             return Scores(*[cat(f) for f in ("quote", "cue", "cue_none", "speaker_b", "speaker_none", "speaker_i")])
-        vec_t, feat_t = torch.from_numpy(vectors), torch.from_numpy(feats)
-        args = (vec_t, feat_t, *collate(inputs, len(vectors)))
+        from . import quote_numpy as qn
+
+        arrays = qn.collate_arrays(inputs, len(vectors))
         acc = None
-        with torch.inference_mode():
-            for m in self.modules:
-                q, cue, spk = m(*args)
-                sp = torch.softmax(spk, -1)
-                parts = [torch.sigmoid(q), torch.sigmoid(cue), torch.full((len(q),), self.cfg.cue_threshold),
-                         sp[..., SPK_B], torch.full((len(q),), self.cfg.speaker_threshold), sp[..., SPK_I]]
-                acc = parts if acc is None else [a + b for a, b in zip(acc, parts)]
-        n = len(self.modules)
-        return Scores(*[(a / n).numpy() for a in acc])
+        for sd in self.members:
+            with qn.one_blas_thread():
+                q, cue, spk = qn.forward(sd, vectors, feats, arrays)
+            sp = qn.softmax(spk)
+            parts = [qn.sigmoid(q), qn.sigmoid(cue), np.full((len(q),), self.cfg.cue_threshold, dtype=np.float32),
+                     sp[..., SPK_B], np.full((len(q),), self.cfg.speaker_threshold, dtype=np.float32), sp[..., SPK_I]]
+            acc = parts if acc is None else [a + b for a, b in zip(acc, parts)]
+        n = len(self.members)
+        return Scores(*[(a / n).astype(np.float32) for a in acc])
 
 
 @dataclass

@@ -16,6 +16,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # tests hold on any CPU (with AMX-BF16 auto would pick bf16); HEBNEWS_PRECISION=bf16 pytest runs
 # the suite in bf16 on purpose. tests/test_precision.py checks auto itself.
 os.environ.setdefault("HEBNEWS_PRECISION", "fp32")
+# likewise the runtime: torch, whether or not onnxruntime is installed (auto would pick onnx where
+# it is); tests/test_runtime.py checks auto and the onnx runtime itself.
+os.environ.setdefault("HEBNEWS_RUNTIME", "torch")
 
 
 @pytest.fixture(scope="session")
@@ -55,16 +58,19 @@ def _same_weights(folder) -> bool:
         return False
 
 
-def _session_options(session_clf, device="auto", quantize=None, backend="auto", precision="auto", **kw) -> bool:
+def _session_options(session_clf, device="auto", backend="auto", precision="auto", runtime="auto", **kw) -> bool:
     """True when these TokenClassifier.load options would load what the session loaded; an
     unknown or bad option is never matched, so its error comes from the real loader."""
     from hebnews.model import ModelError, resolve_device, resolve_precision
+    from hebnews.runtimes import resolve_runtime
 
-    if kw or quantize not in (None, "none") or backend not in ("auto", session_clf.backend):
+    if kw or backend not in ("auto", session_clf.backend):
         return False
     try:
+        if resolve_runtime(runtime, device, precision, backend)[0] != session_clf.runtime:
+            return False
         dev = resolve_device(device)
-        return dev.type == "cpu" and resolve_precision(precision, dev, quantize)[0] == session_clf.precision
+        return dev.type == "cpu" and resolve_precision(precision, dev)[0] == session_clf.precision
     except ModelError:
         return False
 
@@ -74,9 +80,9 @@ def loaded(request, monkeypatch):
     """``main([...])`` in process, the way a subprocess in the repository root would run it, with
     the session's model: Annotator.load and TokenClassifier.load return the session annotator /
     classifier when asked for the default model folder (or links to its weights, for the
-    classifier) with options that load the same thing (cpu, no quantisation, the session's
-    precision and backend). Any other folder or option loads for real (a model folder that was
-    just trained, --precision bf16, --quantize int8, a missing folder, an unknown device).
+    classifier) with options that load the same thing (cpu, the session's runtime, precision
+    and backend). Any other folder or option loads for real (a model folder that was
+    just trained, --precision bf16, --runtime onnx, a missing folder, an unknown device).
     torch's thread count is restored afterwards (training sets it from its config). Without a
     model folder nothing is patched (the commands that need none still run)."""
     import torch

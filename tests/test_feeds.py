@@ -136,8 +136,9 @@ def test_feed_run_killed_then_rerun(paragraphs, tmp_path, cli):
     for sig in (_signal.SIGKILL, _signal.SIGTERM):
         proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE)
         deadline = time.time() + 240
+        # a short poll: the items of one encoder batch are written in one burst (tens of ms)
         while time.time() < deadline and proc.poll() is None and len(list(out.glob("*.json"))) < done + 1:
-            time.sleep(0.05)
+            time.sleep(0.002)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=240)
         now = len(list(out.glob("*.json")))

@@ -88,18 +88,13 @@ def test_bf16_probe_times_both_and_runs_once():
 
 # ----------------------------------------------------------------------------- asking for one
 
-def test_explicit_env_and_int8(monkeypatch):
+def test_explicit_and_env(monkeypatch):
     monkeypatch.delenv("HEBNEWS_PRECISION", raising=False)
     assert resolve_precision("fp16", CPU) == ("fp16", "asked for")
     assert resolve_precision("auto", CPU) == choose_precision(CPU)
     monkeypatch.setenv("HEBNEWS_PRECISION", "BF16")
     assert resolve_precision("auto", CPU) == ("bf16", "HEBNEWS_PRECISION")
     assert resolve_precision("fp32", CPU)[0] == "fp32"  # an explicit choice beats the variable
-    # int8 quantises an fp32 model: auto means fp32 (whatever the variable says), bf16/fp16 are refused
-    assert resolve_precision("auto", CPU, "int8")[0] == "fp32"
-    for p in ("bf16", "fp16"):
-        with pytest.raises(ModelError, match="int8 runs on an fp32 model"):
-            resolve_precision(p, CPU, "int8")
     with pytest.raises(ModelError, match="unknown precision 'fp8'"):
         resolve_precision("fp8", CPU)
     monkeypatch.setenv("HEBNEWS_PRECISION", "half")
@@ -108,8 +103,8 @@ def test_explicit_env_and_int8(monkeypatch):
 
 
 def test_bad_combinations_fail_before_the_folder_is_read(tmp_path):
-    with pytest.raises(ModelError, match="cannot be combined with --precision bf16"):
-        TokenClassifier.load(tmp_path / "nope", device="cpu", quantize="int8", precision="bf16")
+    with pytest.raises(ModelError, match="the onnx runtime runs fp32, not bf16"):
+        TokenClassifier.load(tmp_path / "nope", device="cpu", runtime="onnx", precision="bf16")
     with pytest.raises(ModelError, match="unknown precision"):
         TokenClassifier.load(tmp_path / "nope", device="cpu", precision="double")
 
@@ -178,15 +173,12 @@ def test_meta_records_precision_and_the_cli_flag_reaches_the_model(tmp_path, mon
         assert main(["annotate", str(src), "-o", str(out), "-q", "--device", "cpu", *args]) == 0
         data = json.loads(out.read_text(encoding="utf-8"))
         validate(data)
-        assert data["meta"]["precision"] == precision and "quantize" not in data["meta"]
+        assert data["meta"]["precision"] == precision and data["meta"]["runtime"] == "torch"
+        assert "quantize" not in data["meta"]
         assert any(e["text"] == "עמנואל מקרון" for e in data["entities"])
-    out = tmp_path / "int8.json"
-    assert main(["annotate", str(src), "-o", str(out), "-q", "--device", "cpu", "--quantize", "int8"]) == 0
-    meta = json.loads(out.read_text(encoding="utf-8"))["meta"]
-    assert meta["precision"] == "fp32" and meta["quantize"] == "int8"
-    # bf16 + int8 is refused like any unusable model setting: exit 3, nothing written
+    # bf16 on onnx is refused like any unusable model setting: exit 3, nothing written
     bad = tmp_path / "bad.json"
-    rc = main(["annotate", str(src), "-o", str(bad), "-q", "--quantize", "int8", "--precision", "bf16"])
+    rc = main(["annotate", str(src), "-o", str(bad), "-q", "--runtime", "onnx", "--precision", "bf16"])
     assert rc == 3 and not bad.exists()
 
 
@@ -209,5 +201,5 @@ def test_every_model_command_passes_precision_on(monkeypatch, argv, loader):
     owner = annotator.Annotator if loader == "Annotator" else model_mod.TokenClassifier
     monkeypatch.setattr(owner, "load", fake_load)
     assert cli.build_parser().parse_args(argv).precision == "auto"
-    assert main([*argv, "-q", "--precision", "fp16"]) == 3
-    assert got["precision"] == "fp16"
+    assert main([*argv, "-q", "--precision", "fp16", "--runtime", "torch"]) == 3
+    assert got["precision"] == "fp16" and got["runtime"] == "torch"

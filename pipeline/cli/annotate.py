@@ -171,8 +171,6 @@ def add_parser(sub, common) -> None:
     a.add_argument("--input-format", choices=("auto", "text", "html"), default="auto",
                    help="auto (default): HTML pages are detected and their main text extracted "
                    "(trafilatura); text: take the input as it is; html: always extract")
-    a.add_argument("--quantize", choices=("none", "int8"), default="none",
-                   help="int8: dynamic int8 quantisation on CPU (faster; see the model card for its F1 cost)")
     a.add_argument("--backend", choices=("auto", "lite", "transformers"), default="auto",
                    help="encoder runtime: lite (our lean BERT runtime, no transformers import: the "
                    "default for BERT folders), transformers, or auto")

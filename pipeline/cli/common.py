@@ -107,10 +107,15 @@ def _positive(kind, zero: bool = False):
 
 
 def _precision_option(parser: argparse.ArgumentParser) -> None:
+    """--runtime and --precision: what runs the encoder, in what."""
+    parser.add_argument("--runtime", choices=("auto", "torch", "onnx"), default="auto",
+                        help="what runs the encoder: auto (default; $HEBNEWS_RUNTIME if set, else onnx "
+                        "where onnxruntime is installed on a CPU run without AMX-BF16, torch elsewhere), "
+                        "torch, or onnx (ONNX Runtime: pip install 'hebnews[onnx]')")
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
-                        help="the encoder's weights: auto (default; $HEBNEWS_PRECISION if set, else "
-                        "bf16 on a CPU with AMX-BF16 or a GPU with bf16, fp16 on other GPUs, fp32 on "
-                        "other CPUs, where bf16 is slower), fp32, bf16 or fp16; int8 needs fp32")
+                        help="the encoder's weights: auto (default; onnx: fp32; torch: $HEBNEWS_PRECISION "
+                        "if set, else bf16 on a CPU with AMX-BF16 or a GPU with bf16, fp16 on other GPUs, "
+                        "fp32 on other CPUs, where bf16 is slower), fp32, or bf16 / fp16 (torch)")
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
@@ -135,12 +140,12 @@ def open_db_sink(args):
 
 def load_annotator(args, model=None, **kw):
     """The annotator the command's arguments ask for (``model``, else ``--model``, ``--device``, ``--precision``
-    and, where the command has them, ``--quantize`` and ``--backend``); a model or device that
+    and, where the command has them, ``--runtime`` and ``--backend``); a model or device that
     cannot be used is a :class:`CommandError` (exit 3)."""
     from ..annotator import Annotator
     from ..model import ModelError
 
-    for opt in ("quantize", "backend"):
+    for opt in ("runtime", "backend"):
         if getattr(args, opt, None) is not None:
             kw.setdefault(opt, getattr(args, opt))
     try:

@@ -116,8 +116,8 @@ def _token_scores(args, model, corpus: str):
     from ..model import TokenClassifier
     from ..corpora.bmes import nemo_token_single
 
-    clf = TokenClassifier.load(model, device=args.device, quantize=args.quantize, backend=args.backend,
-                               precision=args.precision)
+    clf = TokenClassifier.load(model, device=args.device, backend=args.backend, precision=args.precision,
+                               runtime=args.runtime)
     heads = HeadLexicon.load(model)
     if corpus == "bmc":
         return evaluate_bmc(clf, args.data_dir, args.split, heads), None, clf.context_length
@@ -209,7 +209,6 @@ def add_parser(sub, common) -> None:
     en.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     en.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     en.add_argument("--device", default="auto")
-    en.add_argument("--quantize", choices=("none", "int8"), default="none")
     en.add_argument("--backend", choices=("auto", "lite", "transformers"), default="auto")
     _precision_option(en)
     eq = esub.add_parser("quotes", parents=[common], help="quote F1, speaker accuracy and speaker gender on the quotation gold",

@@ -46,7 +46,7 @@ def featurize(annotator, docs: list[dict], layers: tuple[int, ...], window: int)
         want = sentences_near_candidates(prep)
         lps, vecs = annotator.classifier.run_documents([words], want, layers)
         feats = token_features(annotator.classifier.labels, np.concatenate(lps))
-        dim = annotator.classifier.model.config.hidden_size * len(layers)
+        dim = annotator.classifier.hidden_size * len(layers)
         vectors = np.concatenate([v if v is not None else np.zeros((s.last - s.first, dim), np.float16)
                                   for s, v in zip(prep.sentences, vecs)])
         sent_of = [t.sentence for t in prep.tokens]
@@ -172,7 +172,7 @@ def _head_config(ann, train_docs: list[dict], layers, window: int, hidden: int, 
     """The head's config for the annotator's encoder, with the cue lexicon of ``train_docs``."""
     from ..quote_head import HeadConfig
 
-    return HeadConfig(layers=list(layers), dim=ann.classifier.model.config.hidden_size * len(layers),
+    return HeadConfig(layers=list(layers), dim=ann.classifier.hidden_size * len(layers),
                       hidden=hidden, window=window, members=members, speaker_threshold=speaker_threshold,
                       cue_words=cue_lexicon(train_docs))
 
