@@ -163,7 +163,7 @@ class TokenClassifier:
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "auto", backend: str = "auto",
              precision: str = "auto", runtime: str = "auto", **kw) -> "TokenClassifier":
-        """``runtime``: ``torch``, ``onnx`` (ONNX Runtime, the ``[onnx]`` extra; CPU, fp32) or
+        """``runtime``: ``torch``, ``onnx`` (ONNX Runtime; CPU, fp32) or
         ``auto`` (:func:`hebnews.runtimes.resolve_runtime`). ``backend`` (torch runtime):
         ``lite`` (our lean BERT runtime, :mod:`hebnews.encoder`; no transformers import),
         ``transformers``, or ``auto`` (lite when the folder is a BERT token classifier).

@@ -1,8 +1,8 @@
 """Encoder runtimes: what runs the encoder's forward pass, and how ``auto`` picks one.
 
 ``torch``: our lite BERT module (or ``transformers``) in torch, precision fp32 / bf16 / fp16.
-``onnx``: the same network exported once to ONNX (fp32) and run by ONNX Runtime (the ``[onnx]``
-extra). Both give the classifier the same call: numpy ids and mask in, numpy log-probabilities
+``onnx``: the same network exported once to ONNX (fp32) and run by ONNX Runtime (a
+dependency). Both give the classifier the same call: numpy ids and mask in, numpy log-probabilities
 (and the hidden states of some layers) out; the onnx runtime never imports torch, which is most
 of the cold start.
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from .errors import ModelError
 
 RUNTIMES = ("auto", "torch", "onnx")
-MISSING_EXTRA = "the onnx runtime needs onnxruntime: pip install 'hebnews[onnx]'"
+MISSING_EXTRA = "the onnx runtime needs onnxruntime and onnx (hebnews depends on them): pip install onnxruntime onnx"
 
 
 def onnx_available() -> bool:

@@ -131,12 +131,14 @@ def test_feed_run_killed_then_rerun(paragraphs, tmp_path, cli):
     feed = tmp_path / "big.xml"
     feed.write_text(rss("http://127.0.0.1:9", items), encoding="utf-8")
     out = tmp_path / "o"
-    cmd = [sys.executable, "-m", "hebnews.cli", "feed", str(feed), "-o", str(out), "--no-pages", "-q"]
+    # one sentence per encoder call: every item is its own batch, so outputs land one by one and a
+    # signal sent after the first one always meets a run with items left (no race with a burst)
+    cmd = [sys.executable, "-m", "hebnews.cli", "feed", str(feed), "-o", str(out), "--no-pages",
+           "--batch-sentences", "1", "-q"]
     done = 0
     for sig in (_signal.SIGKILL, _signal.SIGTERM):
         proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE)
         deadline = time.time() + 240
-        # a short poll: the items of one encoder batch are written in one burst (tens of ms)
         while time.time() < deadline and proc.poll() is None and len(list(out.glob("*.json"))) < done + 1:
             time.sleep(0.002)
         proc.send_signal(sig)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..io.sources import expand_inputs, is_archive
 from .common import (EXIT_INPUT, EXIT_MODEL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, _db_option, _encoding, _err,
-                     _precision_option, load_annotator, log, open_db_sink)
+                     _batch_option, _precision_option, load_annotator, log, open_db_sink)
 
 
 FILE_SUFFIXES = (".json", ".jsonl", ".html", ".conll", ".txt")  # an -o named so is no folder
@@ -61,7 +61,7 @@ def cmd_annotate(args) -> int:
         return EXIT_USAGE
     sink = open_db_sink(args)  # a --db that cannot be used stops the run before the model loads
     try:
-        annotator = load_annotator(args, batch_sentences=args.batch_sentences)
+        annotator = load_annotator(args)
         if _many_inputs(args, inputs):
             code = _annotate_many(args, annotator, inputs, sink)
         else:
@@ -175,8 +175,7 @@ def add_parser(sub, common) -> None:
                    help="encoder runtime: lite (our lean BERT runtime, no transformers import: the "
                    "default for BERT folders), transformers, or auto")
     _precision_option(a)
-    a.add_argument("--batch-sentences", type=int, default=2048, metavar="N",
-                   help="sentences gathered across documents per encoder call (2048)")
+    _batch_option(a)
     a.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local (default) or ray: Ray Data over a local instance or a cluster "
                    "(pip install 'hebnews[ray]'; needs --format jsonl and -o DIR)")

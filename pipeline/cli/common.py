@@ -111,11 +111,17 @@ def _precision_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runtime", choices=("auto", "torch", "onnx"), default="auto",
                         help="what runs the encoder: auto (default; $HEBNEWS_RUNTIME if set, else onnx "
                         "where onnxruntime is installed on a CPU run without AMX-BF16, torch elsewhere), "
-                        "torch, or onnx (ONNX Runtime: pip install 'hebnews[onnx]')")
+                        "torch, or onnx (ONNX Runtime)")
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                         help="the encoder's weights: auto (default; onnx: fp32; torch: $HEBNEWS_PRECISION "
                         "if set, else bf16 on a CPU with AMX-BF16 or a GPU with bf16, fp16 on other GPUs, "
                         "fp32 on other CPUs, where bf16 is slower), fp32, or bf16 / fp16 (torch)")
+
+
+def _batch_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--batch-sentences", type=_positive(int), default=2048, metavar="N",
+                        help="sentences gathered across documents per encoder call (default 2048): "
+                        "fewer use less memory and write each document sooner, more run a little faster")
 
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
@@ -145,7 +151,7 @@ def load_annotator(args, model=None, **kw):
     from ..annotator import Annotator
     from ..model import ModelError
 
-    for opt in ("runtime", "backend"):
+    for opt in ("runtime", "backend", "batch_sentences"):
         if getattr(args, opt, None) is not None:
             kw.setdefault(opt, getattr(args, opt))
     try:

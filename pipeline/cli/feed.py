@@ -6,8 +6,8 @@ from pathlib import Path
 
 from ..fetch import DEFAULT_MAX_BYTES
 from ..pages import DEFAULT_MAX_CHARS
-from .common import (EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, _db_option, _err, _positive, _precision_option,
-                     load_annotator, open_db_sink)
+from .common import (EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, _batch_option, _db_option, _err, _positive,
+                     _precision_option, load_annotator, open_db_sink)
 
 
 def cmd_feed(args) -> int:
@@ -75,4 +75,5 @@ def add_parser(sub, common) -> None:
     f.add_argument("--device", default="auto")
     f.add_argument("--model", help="model folder (default: models/hebnews-ner)")
     _precision_option(f)
+    _batch_option(f)
     f.set_defaults(func=cmd_feed)
