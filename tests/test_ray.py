@@ -77,7 +77,8 @@ def test_ray_documents_equal_local_documents(runs):
     assert want["page"]["meta"]["input_format"] == "html" and want["legacy"]["meta"]["encoding"] == "windows-1255"
     assert want["r1"]["meta"] == {"id": "r1", "url": "https://example.co.il/1", "tags": ["politics", "usa"],
                                   "extra": {"rank": 3, "ok": True}, "source": "in/archive.jsonl",
-                                  "model": "hebnews-ner", "version": __version__, "precision": "fp32"}
+                                  "model": "hebnews-ner", "version": __version__, "precision": "fp32",
+                                  "runtime": "torch"}
     assert want["seed"]["meta"]["source"] == "in/seed.txt"
 
 
@@ -90,3 +91,21 @@ def test_ray_errors_equal_local_errors(runs):
     for _, msg in errors:
         assert msg.encode() in ray.stderr
     assert json.loads(ray.stdout.decode().splitlines()[-1]) == {"written": 8, "failed": 3}
+
+
+def test_ray_workers_take_the_runtime_options_and_bad_ones_stop_before_ray(tmp_path, cli):
+    """--runtime / --precision reach the workers (meta says what ran); a combination no worker
+    could load is one line and exit 3 before Ray starts."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("פוטין נחת באלסקה.", encoding="utf-8")
+    r = cli("annotate", str(src), "--engine", "ray", "--format", "jsonl", "-o", str(tmp_path / "bad"),
+            "--runtime", "onnx", "--precision", "bf16")
+    assert r.returncode == 3 and len(r.stderr.decode().strip().splitlines()) == 1, r.stderr
+    assert b"runs fp32, not bf16" in r.stderr and not (tmp_path / "bad").exists()
+    r = cli("annotate", str(src), "--engine", "ray", "--format", "jsonl", "-o", str(tmp_path / "out"),
+            "--runtime", "torch", "--precision", "fp16", "--ray-workers", "1", "-q")
+    assert r.returncode == 0, r.stderr[-2000:]
+    docs = [json.loads(line) for p in sorted((tmp_path / "out").glob("*.jsonl"))
+            for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert [(d["meta"]["runtime"], d["meta"]["precision"]) for d in docs] == [("torch", "fp16")]

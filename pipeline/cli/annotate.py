@@ -138,14 +138,19 @@ def _annotate_ray(args) -> int:
     inputs = expand_inputs(args.inputs, args.pattern)
     from ..model import ModelError, resolve_device
 
-    try:
+    from ..runtimes import resolve_runtime
+
+    try:  # the workers' options are checked here, before Ray starts
         device = str(resolve_device(args.device))
+        resolve_runtime(args.runtime, device, args.precision, args.backend)
     except ModelError as exc:
         _err(str(exc))
         return EXIT_MODEL
     res = annotate_with_ray(inputs, args.output, args.model, device=device, address=args.ray_address,
                             workers=args.ray_workers, batch_sentences=args.batch_sentences,
-                            encoding=args.encoding, input_format=args.input_format, on_error=_err)
+                            encoding=args.encoding, input_format=args.input_format,
+                            precision=args.precision, runtime=args.runtime, backend=args.backend,
+                            on_error=_err)
     if not args.quiet:
         print(json.dumps({"written": res.written, "failed": res.failed}))
     return EXIT_INPUT if res.failed else EXIT_OK

@@ -82,13 +82,17 @@ def checked_rows(read, report) -> set[tuple[int, int]]:
 class AnnotateBatch:
     """Ray Data stateful UDF: one model per worker, a batch of records in, JSONL lines out."""
 
-    def __init__(self, model_dir: str | None, device: str, batch_sentences: int, threads: int):
-        import torch
-
+    def __init__(self, model_dir: str | None, device: str, batch_sentences: int, threads: int,
+                 precision: str = "auto", runtime: str = "auto", backend: str = "auto"):
         from ..annotator import Annotator
 
-        torch.set_num_threads(threads)
-        self.annotator = Annotator.load(model_dir, device=device, batch_sentences=batch_sentences)
+        os.environ["OMP_NUM_THREADS"] = str(threads)  # what ONNX Runtime's session takes
+        self.annotator = Annotator.load(model_dir, device=device, batch_sentences=batch_sentences,
+                                        precision=precision, runtime=runtime, backend=backend)
+        if self.annotator.classifier.runtime == "torch":
+            import torch
+
+            torch.set_num_threads(threads)
 
     def __call__(self, batch: dict) -> dict:
         records = [(str(t), json.loads(str(m))) for t, m in zip(batch["text"], batch["meta"])]
@@ -160,11 +164,12 @@ def _read(inputs: list[tuple[str, str]], encoding: str, input_format: str, repor
 def annotate_with_ray(inputs: list[tuple[str, str]], out_dir: str, model_dir: str | None = None,
                       device: str = "cpu", address: str | None = None, workers: int = 2,
                       batch_rows: int = 32, batch_sentences: int = 2048, encoding: str = "auto",
-                      input_format: str = "auto",
-                      on_error: Callable[[str], None] | None = None) -> RunResult:
+                      input_format: str = "auto", precision: str = "auto", runtime: str = "auto",
+                      backend: str = "auto", on_error: Callable[[str], None] | None = None) -> RunResult:
     """Annotate ``(path, name)`` inputs (as :func:`hebnews.io.sources.expand_inputs` gives
     them) on Ray into JSONL shards under ``out_dir``; the documents and errors of a local
-    ``--format jsonl`` run."""
+    ``--format jsonl`` run. ``precision``, ``runtime`` and ``backend``: as ``Annotator.load``
+    takes them, on every worker."""
     import ray
 
     from ..annotator import default_model_dir
@@ -184,7 +189,8 @@ def annotate_with_ray(inputs: list[tuple[str, str]], out_dir: str, model_dir: st
         return result
     annotated = todo.map_batches(
         AnnotateBatch, fn_constructor_kwargs={"model_dir": model_dir, "device": device,
-                                              "batch_sentences": batch_sentences, "threads": threads},
+                                              "batch_sentences": batch_sentences, "threads": threads,
+                                              "precision": precision, "runtime": runtime, "backend": backend},
         batch_size=batch_rows, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=workers),
         num_gpus=1 if device.startswith("cuda") else 0).materialize()
     ok = _where(annotated, ok=True)
