@@ -194,20 +194,22 @@ def test_the_gold_checker_validates_speaker_gender(tmp_path, capsys):
     assert "1 female, 0 male, 1 null" in capsys.readouterr().out
 
 
-def test_gender_precision_and_coverage_count_right_speakers_with_a_known_gold_gender():
+def test_gender_precision_counts_a_gender_given_to_a_gold_null_and_coverage_the_known_ones():
     def q(start, speaker, gender):
         return {"start": start, "end": start + 10, "text": "x",
                 "speaker": {"text": speaker, "gender": gender} if speaker else None}
 
     gold = [{"id": "d", "text": "", "quotes": [q(0, "דנה לוי", "female"), q(20, "רון", "male"), q(40, "אפל", None),
-                                               q(60, "גל", "male"), q(80, "נועה", "female")]}]
+                                               q(60, "גל", "male"), q(80, "נועה", "female"),
+                                               q(100, "המשרד", None)]}]
     pred = [{"quotes": [q(0, "לוי", "female"), q(20, "רון", None), q(40, "אפל", None), q(60, "שרה", "female"),
-                        q(80, "נועה", "male")]}]
+                        q(80, "נועה", "male"), q(100, "המשרד", "male")]}]
     r = score(pred, gold)
-    # counted: דנה לוי (right), רון (no gender), נועה (wrong); not אפל (gold null), not גל (wrong speaker)
-    assert (r["gender_total"], r["gender_predicted"], r["gender_correct"]) == (3, 2, 1)
-    assert (r["gender_precision"], r["gender_coverage"]) == (0.5, 0.6667)
-    assert [e["gold"] for e in r["errors"] if e["kind"] == "gender"] == ["female"]
+    # coverage over דנה לוי (right), רון (no gender), נועה (wrong); not גל (wrong speaker);
+    # אפל: gold null, none given (fine); המשרד: gold null, a gender given: given and wrong
+    assert (r["gender_total"], r["gender_predicted"], r["gender_correct"], r["gender_on_null"]) == (3, 2, 1, 1)
+    assert (r["gender_precision"], r["gender_coverage"]) == (0.3333, 0.6667)
+    assert sorted((e["gold"] or "", e["pred"]) for e in r["errors"] if e["kind"] == "gender") == [("", "male"), ("female", "male")]
 
 
 def test_eval_quotes_prints_gender_precision_and_coverage(cli, tmp_path):
@@ -221,7 +223,8 @@ def test_eval_quotes_prints_gender_precision_and_coverage(cli, tmp_path):
     res = json.loads(lines[-1])
     assert res["gender_total"] > 0 and res["gender_precision"] >= 0.95
     line = next(x for x in lines if x.startswith("speaker gender"))
-    assert f"precision {res['gender_correct']}/{res['gender_predicted']} = {res['gender_precision']:.4f}" in line
+    given = res["gender_predicted"] + res["gender_on_null"]
+    assert f"precision {res['gender_correct']}/{given} = {res['gender_precision']:.4f}" in line
     assert f"coverage {res['gender_predicted']}/{res['gender_total']} = {res['gender_coverage']:.4f}" in line
     # a gold without the gender annotation: the gender is not scored (no 0/0 as a number)
     for d in gendered:

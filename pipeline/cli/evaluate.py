@@ -56,7 +56,8 @@ def cmd_eval_quotes(args) -> int:
           f"cue {res['cue_correct']}/{res['cue_total']} = {res['cue_accuracy']:.4f}")
     if res["gender_total"]:
         print(f"speaker gender (right speaker, gold gender known: {res['gender_total']}): precision "
-              f"{res['gender_correct']}/{res['gender_predicted']} = {res['gender_precision']:.4f}, coverage "
+              f"{res['gender_correct']}/{res['gender_predicted'] + res['gender_on_null']} = {res['gender_precision']:.4f} "
+              f"({res['gender_on_null']} given where the gold has none), coverage "
               f"{res['gender_predicted']}/{res['gender_total']} = {res['gender_coverage']:.4f}")
     else:
         print("speaker gender: not scored (no matched quote with the right speaker has a gold gender)")

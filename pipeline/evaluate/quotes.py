@@ -5,9 +5,10 @@ best IoU first). Speaker accuracy is over matched quotes whose gold speaker is n
 predicted speaker is right when its text names the same speaker as the gold text: equal, or
 one is a run of whole words of the other (טראמפ / דונלד טראמפ), clitic prefixes ignored.
 Cue accuracy is over matched quotes with a gold cue (the predicted cue overlaps it). Speaker
-gender is scored over matched quotes whose predicted speaker is right and whose gold
-``speaker.gender`` is known: precision (right genders / genders given) and coverage (genders
-given / such quotes).
+gender is scored over matched quotes whose predicted speaker is right: precision = right
+genders / genders given, where a gender given to a speaker whose gold gender is null (not a
+person, or the text does not say) counts as given and wrong; coverage = genders given / quotes
+whose gold gender is known.
 """
 from __future__ import annotations
 
@@ -83,12 +84,14 @@ def _score_pair(p: dict, g: dict, doc_id, n: dict, errors: list) -> None:
         if not ok:
             errors.append({"kind": "speaker", "doc": doc_id, "quote": g.get("text", "")[:60],
                            "gold": gs["text"], "pred": ps["text"] if ps else None})
-        elif gs.get("gender") is not None:
-            # the speaker is right and the gold knows the gender
+        elif "gender" in gs:  # the speaker is right and the gold was annotated for gender
             pg = ps.get("gender")
-            n["gen_total"] += 1
-            n["gen_pred"] += pg is not None
-            n["gen_ok"] += pg == gs["gender"]
+            if gs["gender"] is not None:  # the gold knows the gender
+                n["gen_total"] += 1
+                n["gen_pred"] += pg is not None
+            else:  # no gender (not a person, or the text does not say): any given is wrong
+                n["gen_on_null"] += pg is not None
+            n["gen_ok"] += pg is not None and pg == gs["gender"]
             if pg is not None and pg != gs["gender"]:
                 errors.append({"kind": "gender", "doc": doc_id, "quote": g.get("text", "")[:60],
                                "gold": gs["gender"], "pred": pg, "from": ps.get("gender_from")})
@@ -109,7 +112,8 @@ def score(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
     missed and spurious quote, every wrong speaker and every wrong gender (``kind``: missed /
     spurious / speaker / gender) for error analysis."""
     tp = n_pred = n_gold = 0
-    n = dict.fromkeys(("spk_total", "spk_ok", "cue_total", "cue_ok", "gen_total", "gen_pred", "gen_ok"), 0)
+    n = dict.fromkeys(("spk_total", "spk_ok", "cue_total", "cue_ok", "gen_total", "gen_pred", "gen_ok",
+                                 "gen_on_null"), 0)
     errors = []
     for p, g in zip(pred_docs, gold_docs):
         pq, gq = p.get("quotes", []), g.get("quotes", [])
@@ -139,7 +143,8 @@ def score(pred_docs: list[dict], gold_docs: list[dict]) -> dict:
             "cue_total": n["cue_total"], "cue_correct": n["cue_ok"],
             "cue_accuracy": _ratio(n["cue_ok"], n["cue_total"]),
             "gender_total": n["gen_total"], "gender_predicted": n["gen_pred"], "gender_correct": n["gen_ok"],
-            "gender_precision": _ratio(n["gen_ok"], n["gen_pred"]),
+            "gender_on_null": n["gen_on_null"],
+            "gender_precision": _ratio(n["gen_ok"], n["gen_pred"] + n["gen_on_null"]),
             "gender_coverage": _ratio(n["gen_pred"], n["gen_total"]),
             "errors": errors}
 
