@@ -96,9 +96,18 @@ def resolve_precision(precision: str, device) -> tuple[str, str]:
         raise ModelError(f"unknown precision {precision!r} (expected {', '.join(PRECISIONS)})")
     if precision != "auto":
         return precision, "asked for"
-    env = os.environ.get("HEBNEWS_PRECISION", "").strip().lower()
-    if env and env != "auto":
-        if env not in PRECISIONS:
-            raise ModelError(f"HEBNEWS_PRECISION={env!r}: expected {', '.join(PRECISIONS)}")
+    env = env_precision()
+    if env is not None:
         return env, "HEBNEWS_PRECISION"
     return choose_precision(device)
+
+
+def env_precision() -> str | None:
+    """What $HEBNEWS_PRECISION makes ``auto`` mean (fp32, bf16 or fp16), None when it is unset or
+    auto; a ModelError for anything else."""
+    env = os.environ.get("HEBNEWS_PRECISION", "").strip().lower()
+    if not env or env == "auto":
+        return None
+    if env not in PRECISIONS:
+        raise ModelError(f"HEBNEWS_PRECISION={env!r}: expected {', '.join(PRECISIONS)}")
+    return env

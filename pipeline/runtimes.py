@@ -49,8 +49,11 @@ def resolve_runtime(runtime: str, device: str = "auto", precision: str = "auto",
     """(``torch`` or ``onnx``, why) for these load options. ``available``: whether onnxruntime
     is installed (default: looked up); ``flags``: the CPU's flags (default
     :func:`hebnews.precision.cpu_flags`)."""
-    from .precision import cpu_flags
+    from .precision import cpu_flags, env_precision
 
+    source = ""
+    if precision == "auto" and env_precision():  # $HEBNEWS_PRECISION says what auto means
+        precision, source = env_precision(), " (HEBNEWS_PRECISION)"
     if runtime not in RUNTIMES:
         raise ModelError(f"unknown runtime {runtime!r} (expected {', '.join(RUNTIMES)})")
     if runtime == "auto":
@@ -70,7 +73,7 @@ def resolve_runtime(runtime: str, device: str = "auto", precision: str = "auto",
         if backend == "transformers":
             raise ModelError("the onnx runtime runs the lite encoder; --backend transformers needs --runtime torch")
         if precision not in ("auto", "fp32"):
-            raise ModelError(f"the onnx runtime runs fp32, not {precision}")
+            raise ModelError(f"the onnx runtime runs fp32, not {precision}{source}")
         if not (onnx_available() if available is None else available):
             raise ModelError(MISSING_EXTRA)
     return runtime, why

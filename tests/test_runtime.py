@@ -46,6 +46,19 @@ def test_auto_is_onnx_where_it_wins_and_torch_elsewhere(no_env):
     assert auto(backend="transformers") == "torch"
 
 
+def test_auto_reads_what_hebnews_precision_makes_auto_mean(no_env, monkeypatch):
+    monkeypatch.setenv("HEBNEWS_PRECISION", "bf16")  # bf16 runs on torch only
+    assert resolve_runtime("auto", "cpu", "auto", available=True, flags=NO_AMX)[0] == "torch"
+    with pytest.raises(ModelError, match=r"runs fp32, not bf16 \(HEBNEWS_PRECISION\)"):
+        resolve_runtime("onnx", "cpu", "auto", available=True)
+    monkeypatch.setenv("HEBNEWS_PRECISION", "fp32")  # fp32 even on AMX: onnx
+    assert resolve_runtime("auto", "cpu", "auto", available=True, flags=AMX)[0] == "onnx"
+    assert resolve_runtime("auto", "cpu", "fp16", available=True, flags=NO_AMX)[0] == "torch"  # the flag wins
+    monkeypatch.setenv("HEBNEWS_PRECISION", "int4")
+    with pytest.raises(ModelError, match="HEBNEWS_PRECISION='int4'"):
+        resolve_runtime("auto", "cpu", "auto", available=True, flags=NO_AMX)
+
+
 def test_explicit_choices_and_their_errors(no_env, monkeypatch):
     assert resolve_runtime("torch", "cpu", available=True)[0] == "torch"
     assert resolve_runtime("onnx", "cpu", available=True, flags=AMX)[0] == "onnx"
