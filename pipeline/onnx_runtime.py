@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ModelError
+
 
 OPSET = 17
 EXPORT_FORMAT = 1  # bumped when export() changes what the file holds (a new cache entry)
@@ -64,27 +66,53 @@ def export(path: Path, out: Path) -> None:
                           output_names=names, dynamic_axes=axes, opset_version=OPSET, dynamo=False)
 
 
+STALE_TEMP_S = 3600  # a temp file this old is a killed build's, not a concurrent one's
+
+
 def _atomic(build, target: Path) -> None:
-    """Run ``build(tmp_file)`` in ``target``'s folder, then rename the result onto ``target``."""
+    """Run ``build(tmp_file)`` in ``target``'s folder, then flush it to disk and rename it onto
+    ``target``; temp files that killed builds left (older than an hour) are removed first."""
+    import time
+
     target.parent.mkdir(parents=True, exist_ok=True)
+    for old in target.parent.glob(f".{target.stem}-*.onnx"):
+        try:
+            if time.time() - old.stat().st_mtime > STALE_TEMP_S:
+                old.unlink()
+        except OSError:
+            pass
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".onnx")
     os.close(fd)
     try:
         build(Path(tmp))
         os.chmod(tmp, 0o644)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
-def model_file(path: Path) -> Path:
-    """The cached ONNX file of the model folder ``path``, exported on first use; written
-    atomically, so concurrent first runs are safe and a killed one leaves nothing behind."""
-    target = cache_dir(path) / "model-fp32.onnx"
-    if not target.is_file():
-        _atomic(lambda tmp: export(path, tmp), target)
+def model_file(path: Path, rebuild: bool = False) -> Path:
+    """The cached ONNX file of the model folder ``path``, exported on first use (or again with
+    ``rebuild``); written atomically, so concurrent first runs are safe. A cache that cannot be
+    written is a :class:`ModelError` naming it."""
+    folder = cache_dir(path)
+    target = folder / "model-fp32.onnx"
+    try:
+        if rebuild or not target.is_file():
+            _atomic(lambda tmp: export(path, tmp), target)
+    except OSError as exc:
+        raise ModelError(f"cannot write the ONNX cache {folder} ({exc.strerror or exc}); set "
+                         "HEBNEWS_CACHE to a folder you can write, or use --runtime torch") from None
     return target
+
+
+def _threads() -> int:
+    """$OMP_NUM_THREADS's first number (OpenMP allows lists: 2,1), else the CPU count."""
+    first = (os.environ.get("OMP_NUM_THREADS") or "").split(",")[0].strip()
+    return int(first) if first.isdigit() and int(first) > 0 else (os.cpu_count() or 1)
 
 
 class OnnxEncoder:
@@ -103,7 +131,7 @@ class OnnxEncoder:
 
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        n = threads or int(os.environ.get("OMP_NUM_THREADS") or 0) or (os.cpu_count() or 1)
+        n = threads or _threads()
         opts.intra_op_num_threads = n
         opts.inter_op_num_threads = 1
         # no arena: it keeps the largest batch's buffers (shapes vary every batch) for good
@@ -135,4 +163,13 @@ class OnnxEncoder:
 def load(path: Path) -> OnnxEncoder:
     """The ONNX encoder of a model folder, exported into the cache on first use."""
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    return OnnxEncoder(model_file(path), config)
+    file = model_file(path)
+    try:
+        return OnnxEncoder(file, config)
+    except Exception:  # a cached file that does not load (truncated, corrupt): built again, once
+        file = model_file(path, rebuild=True)
+    try:
+        return OnnxEncoder(file, config)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ModelError(f"ONNX Runtime cannot load {file}: {first}") from None

@@ -157,6 +157,47 @@ def test_a_failed_build_leaves_nothing_behind(monkeypatch, tmp_path):
     assert folder.is_dir() and os.listdir(folder) == []  # neither the target nor a temp file
 
 
+def test_a_corrupt_cached_file_is_built_again_and_a_stale_temp_file_goes(onnx_cache, monkeypatch, tmp_path):
+    import shutil
+    import time
+
+    from hebnews import onnx_runtime
+
+    good = onnx_cache[1]
+    monkeypatch.setenv("HEBNEWS_CACHE", str(tmp_path))
+    folder = onnx_runtime.cache_dir(MODEL_DIR)
+    folder.mkdir(parents=True)
+    (folder / "model-fp32.onnx").write_bytes(good.read_bytes()[:100_000])  # truncated
+    stale = folder / ".model-fp32-killed.onnx"
+    stale.write_bytes(b"half an export")
+    old = time.time() - 2 * onnx_runtime.STALE_TEMP_S
+    os.utime(stale, (old, old))
+    builds = []
+    monkeypatch.setattr(onnx_runtime, "export", lambda path, out: (builds.append(out), shutil.copy(good, out)))
+    enc = onnx_runtime.load(MODEL_DIR)
+    assert len(builds) == 1 and enc.file.stat().st_size == good.stat().st_size
+    assert sorted(os.listdir(folder)) == ["model-fp32.onnx"]
+
+
+def test_a_cache_that_cannot_be_used_is_one_line_and_exit_3(no_env, tmp_path, capsys, monkeypatch):
+    from hebnews.cli import main
+
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("HEBNEWS_CACHE", str(tmp_path / "file"))
+    rc = main(["annotate", str(SEED), "-o", str(tmp_path / "o.json"), "--runtime", "onnx", "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 3 and len(err) == 1 and "cannot write the ONNX cache" in err[0], err
+    assert not (tmp_path / "o.json").exists()
+
+
+def test_omp_num_threads_lists_and_junk(monkeypatch):
+    from hebnews.onnx_runtime import _threads
+
+    for value, want in (("2,1", 2), ("3", 3), ("abc", os.cpu_count() or 1), ("0", os.cpu_count() or 1)):
+        monkeypatch.setenv("OMP_NUM_THREADS", value)
+        assert _threads() == want, value
+
+
 # ----------------------------------------------------------------------------- parity and meta
 
 @pytest.fixture(scope="module")
