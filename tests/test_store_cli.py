@@ -154,6 +154,41 @@ def test_entities_command(run, db):
     assert code == 0 and "אלסקה" in out.splitlines()[2] and len(out.splitlines()) == 4
 
 
+def test_hostile_arguments_and_documents_found_by_review(run, db, outputs, tmp_path, monkeypatch):
+    """A search word that is only punctuation is dropped (it zeroed the whole search); numbers past
+    SQLite's are refused; a report is never written onto a folder or a device; a document whose
+    numbers SQLite cannot hold is one failed document, the run goes on."""
+    monkeypatch.chdir(tmp_path)
+    _, want, _ = run("quotes", "--db", db, "--search", "שטחים", "--format", "jsonl")
+    assert want and run("quotes", "--db", db, "--search", "שטחים -", "--format", "jsonl")[1] == want
+    assert run("quotes", "--db", db, "--search", "שטחים ?", "--format", "jsonl")[1] == want
+    for cmd in (("entities", "--top"), ("quotes", "--limit")):
+        code, _, err = run(*cmd, "99999999999999999999", "--db", db)
+        assert code == 2 and "too large" in err
+    (tmp_path / "a-folder").mkdir()
+    for target in ("a-folder", "/dev/null"):
+        one_line_error(run("report", "--db", db, "-o", target), 2, target, "new or a regular file")
+    assert not (tmp_path / "a-folder-articles").exists() and not (tmp_path / "r.html").exists()
+    doc = corpus()[0]
+    doc["meta"]["source"] = "huge-score.txt"
+    doc["entities"][0]["score"] = 10**30
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "huge.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    (bad / "fine.json").write_text((next(outputs.rglob("*.json"))).read_text("utf-8"), encoding="utf-8")
+    code, out, err = run("index", bad, "--db", tmp_path / "b.db")
+    assert code == 1 and "huge.json: not a readable hebnews document" in err
+    assert json.loads(out.splitlines()[-1])["failed"] == 1 and json.loads(out.splitlines()[-1])["documents"] == 1
+
+
+def test_the_day_axis_spans_at_most_a_year_of_calendar_days():
+    from hebnews.store.report import MAX_DAYS, day_range
+
+    assert day_range(["2025-08-15", "2025-08-13"]) == ["2025-08-13", "2025-08-14", "2025-08-15"]
+    assert day_range(["1970-01-01", "2025-08-15"]) == ["1970-01-01", "2025-08-15"]  # days with documents
+    assert len(day_range(["2025-01-01", "2025-12-31"])) == 365 < MAX_DAYS
+
+
 TEXTS = {
     "a.txt": 'ראש הממשלה בנימין נתניהו נפגש היום בירושלים עם נשיא ארצות הברית דונלד טראמפ. '
              '"זו פגישה היסטורית", אמר נתניהו אחרי הפגישה.',

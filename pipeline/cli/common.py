@@ -102,6 +102,8 @@ def _positive(kind, zero: bool = False):
             raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
         if n < 0 or (n == 0 and not zero):
             raise argparse.ArgumentTypeError(f"must be {'>= 0' if zero else '> 0'}, got {value}")
+        if n > 2**62:  # past what SQLite and the C libraries take as a number
+            raise argparse.ArgumentTypeError(f"too large: {value}")
         return n
     return parse
 

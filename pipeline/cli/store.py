@@ -101,7 +101,7 @@ def _index_file(store, path: str, counts: dict[str, int], batches: _Batches) -> 
                 data = json.loads(raw)
                 Document.from_dict(data)  # ours, and its offsets hold
                 counts[store.add(data, path=where)] += 1
-            except (ValueError, KeyError, TypeError, AttributeError, RecursionError,
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError,
                     sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:  # (duplicate ids, odd values)
                 _err(f"{where}: not a readable hebnews document ({_first_line(exc)})")
                 counts["failed"] += 1
@@ -180,10 +180,16 @@ def cmd_entities(args) -> int:
 def cmd_report(args) -> int:
     from ..store.report import write_report
 
+    out = Path(args.output)
+    # the report is a page with its article pages in a folder beside it: -o is a regular file or
+    # a new path (not a folder, a device or a pipe), checked before anything is written
+    if out.exists() and not out.is_file() or out.is_symlink() and not out.resolve().is_file():
+        raise CommandError(EXIT_USAGE, f"{args.output}: the report is written to a new or a regular "
+                           "file (its article pages go in a folder beside it)")
     store, since = open_questions(args)
     with store:
         try:
-            pages = write_report(store.db, Path(args.output), since)
+            pages = write_report(store.db, out, since)
         except OSError as exc:
             raise CommandError(EXIT_OUTPUT, f"{args.output}: cannot write ({exc.strerror or exc})") from None
     folder = Path(args.output).stem + "-articles"

@@ -98,11 +98,11 @@ class Store:
         """Index one document dict: "added", "replaced" or "unchanged"."""
         today = dt.datetime.now(dt.timezone.utc).date().isoformat()
         rows = document_rows(data, today, path)
+        if not self.db.in_transaction:  # before the lookup: a concurrent run cannot add the
+            self.db.execute("BEGIN IMMEDIATE")  # same key between our look and our insert
         old = self.db.execute("SELECT id, content_hash FROM documents WHERE key=?", (rows.key,)).fetchone()
         if old is not None and old[1] == rows.content_hash:
             return "unchanged"
-        if not self.db.in_transaction:
-            self.db.execute("BEGIN IMMEDIATE")
         self.db.execute("SAVEPOINT document")
         try:
             surnames = rows.person_surnames

@@ -35,6 +35,8 @@ def fts_query(words: str) -> str:
     operator; a trailing * keeps its prefix meaning)."""
     terms = []
     for w in words.split():
+        if not any(ch.isalnum() for ch in w):  # no token in it (-, ?, –): an empty phrase would
+            continue  # match nothing and, ANDed in, zero the whole search
         star = w.endswith("*") and len(w) > 1
         w = w.rstrip("*") if star else w
         terms.append('"' + w.replace('"', '""') + '"' + ("*" if star else ""))

@@ -72,12 +72,18 @@ class Report:
     quotes: int = 0
 
 
+MAX_DAYS = 400  # a continuous day axis up to about a year
+
+
 def day_range(days) -> list[str]:
-    """Every day from the first to the last of ``days``."""
+    """Every day from the first to the last of ``days``; when they span more than MAX_DAYS (a
+    stray 1970 date beside this year's), only the days that have documents."""
     days = sorted(set(days))
     if not days:
         return []
     first, last = dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1])
+    if (last - first).days + 1 > MAX_DAYS:
+        return days
     return [(first + dt.timedelta(n)).isoformat() for n in range((last - first).days + 1)]
 
 
