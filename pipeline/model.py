@@ -93,7 +93,9 @@ def _load_onnx(path: Path):
     if not (encoder.supports(config) and (path / "model.safetensors").is_file()):
         raise ModelError(f"the onnx runtime runs {', '.join(encoder.SUPPORTED)} folders with "
                          f"model.safetensors; {path} is {config.get('architectures')}")
-    return runtimes.load_onnx(path), encoder.WordTokenizer(path)
+    from . import onnx_runtime  # imports no torch; onnxruntime was found by resolve_runtime
+
+    return onnx_runtime.load(path), encoder.WordTokenizer(path)
 
 
 def _load_backend(path: Path, backend: str, dtype, dev):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from pathlib import Path
 
 from .errors import ModelError
 
@@ -51,9 +50,9 @@ def resolve_runtime(runtime: str, device: str = "auto", precision: str = "auto",
     :func:`hebnews.precision.cpu_flags`)."""
     from .precision import cpu_flags, env_precision
 
-    source = ""
-    if precision == "auto" and env_precision():  # $HEBNEWS_PRECISION says what auto means
-        precision, source = env_precision(), " (HEBNEWS_PRECISION)"
+    source, env = "", env_precision() if precision == "auto" else None
+    if env:  # $HEBNEWS_PRECISION says what auto means
+        precision, source = env, " (HEBNEWS_PRECISION)"
     if runtime not in RUNTIMES:
         raise ModelError(f"unknown runtime {runtime!r} (expected {', '.join(RUNTIMES)})")
     if runtime == "auto":
@@ -125,11 +124,3 @@ class TorchEncoder:
                   if hidden else None)
         return lp, hs
 
-
-def load_onnx(path: Path):
-    """The folder's encoder on ONNX Runtime (fp32)."""
-    if not onnx_available():
-        raise ModelError(MISSING_EXTRA)
-    from . import onnx_runtime
-
-    return onnx_runtime.load(path)
