@@ -184,6 +184,41 @@ def test_punctuation_and_prepositions_never_start_a_mention():
     assert {":", "לאחר", "מתוך"} <= never and not never & {"משה", "לוי", "הקהל", "הדיון"}
 
 
+# ----------------------------------------------------------------------------- relative clauses
+
+def test_the_subject_of_a_closed_relative_clause_is_never_the_speaker():
+    """השרה, אחרי ישיבה שבה דיבר נציג אחד, אמרה: "...": the clause's subject (נציג) is not who
+    speaks; the cue without a subject points back to the person named before."""
+    text = 'השרה מירי לוי הגיעה לכנסת, ואחרי ישיבה שבה דיבר נציג אחד, אמרה: "לא נוותר".'
+    assert _speaker(text, {"מירי לוי": "PER"}, "נציג", "אמרה") == ("מירי לוי", "e1")
+
+
+@pytest.mark.parametrize("text,inside", [
+    ('אחרי ישיבה שבה דיבר נציג אחד, אמרה השרה: "לא נוותר".', {"דיבר", "נציג", "אחד"}),
+    ('הוא, אשר לא הוזמן לדיון, אמר: "חבל".', {"לא", "הוזמן", "לדיון"}),
+    ('משה, שלא הוזמן לדיון, אמר: "חבל".', {"הוזמן", "לדיון"}),
+])
+def test_relative_clause_words_run_from_the_opener_to_the_closing_comma(text, inside):
+    from hebnews.annotator import Annotator
+
+    prep = Annotator.prepare(text)
+    ctx = SpeakerContext(text, prep.tokens, [])
+    assert {prep.tokens[i].text for i in ctx.relative_clause_words} == inside
+    assert inside <= {prep.tokens[i].text for i in ctx.never_speakers}
+
+
+@pytest.mark.parametrize("text", [
+    'הוא אמר שבה נתקלו הפקחים: "בעיה קשה".',  # no comma closes it: its end is not sure
+    'השר אמר שלו יש תוכנית, והוסיף: "נראה".',  # שלו is "his", no relative clause
+    'השר אמר שבה, בעיר, נתקלו: "בעיה".',  # the comma right after the opener closes an empty clause
+])
+def test_no_relative_clause_without_an_opener_and_a_closing_comma(text):
+    from hebnews.annotator import Annotator
+
+    prep = Annotator.prepare(text)
+    assert SpeakerContext(text, prep.tokens, []).relative_clause_words == set()
+
+
 @pytest.mark.parametrize("word,expected", [("אינה", True), ("ולא", True), ("שכבר", True), ("תחילה", True), ("וזה", True),
                                            ("השופטת", False), ("היא", False), ("אחד", False)])
 def test_non_nominal_words(word, expected):

@@ -160,6 +160,12 @@ NON_NOMINAL = frozenset((
     "שוב", "כעת", "עכשיו", "היום", "אתמול", "מחר", "לכן", "אפוא", "למשל", "ובכן", "כאמור", "בינתיים", "לאחר",
     "כי", "אך", "אבל", "אולם", "ואולם", "כאשר", "אם", "או", "אלא", "כדי", "למרות", "משום", "כיוון",
     "זה", "זו", "זאת", "אלה", "אלו", "מטעם", "באשר", "פי", "אט"))
+# Words that open a relative clause and are not its subject: אשר, and ש glued to an inflected
+# preposition (שבה, שעליו, שבמהלכו: "in which", "about whom"; not של: שלו is "his") or to a
+# negation or adverb (שלא, שאינו, שכבר). The words after one, up to the comma that closes the
+# clause, belong to the clause, never to the sentence's speech verb (מתקפה שבה נהרג אדם אחד, ציין).
+RELATIVE_OPENER = re.compile(r"^ו?(?:אשר|ש(?:(?:ב|עלי|אלי|אות|אית|עמ|אצל|לפי|בגלל|בזכות|במהלכ|בעקבותי|במסגרת)"
+                             r"(?:ו|ה|הם|הן|ם|ן)|ממנו|ממנה|מהם|מהן|לא|אין|אינו|אינה|אינם|אינן|כבר|עוד|גם|אף))$")
 # Possessives ("his", "my", ...): they follow the noun they belong to (הילד שלי, מכר אחד שלו)
 POSSESSIVES = frozenset(("שלו", "שלה", "שלהם", "שלהן", "שלי", "שלנו", "שלך", "שלכם", "שלכן"))
 # Nouns spelled like a speech verb of the cue lexicon: כתב / כתבת / כתבי (reporter, reporter

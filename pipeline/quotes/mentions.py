@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..lang.he import (BARE_POINTER_CUE, CONJUNCTION, HEB_LETTER, NAME_HYPHENS, PARAGRAPH_OPENING, POINTER_CUE,
-                       PREPOSITION_LETTERS, PREPOSITIONS, PRONOUNS, RELATIVE, WHEN)
+                       PREPOSITION_LETTERS, PREPOSITIONS, PRONOUNS, RELATIVE, RELATIVE_OPENER, WHEN)
 from ..quote_head import HeadConfig
 from .candidates import overlap
 from .nominal import counting, non_nominal, numeral_phrase, possessive_phrase
@@ -74,8 +74,13 @@ class SpeakerContext:
         """Tokens that never start a speaker mention: a person behind a preposition
         (:func:`_prepositional_people`), a word that is no noun (:func:`~.nominal.non_nominal`:
         אינה, תחילה, כי), a preposition (של, לפני, מתוך) and a punctuation mark."""
-        return self.oblique_people | {i for i, t in enumerate(self.tokens) if t.kind == "punct" or (
-            t.kind == "heb" and (non_nominal(t.norm) or t.norm in PREPOSITIONS))}
+        return self.oblique_people | self.relative_clause_words | {
+            i for i, t in enumerate(self.tokens) if t.kind == "punct" or (
+                t.kind == "heb" and (non_nominal(t.norm) or t.norm in PREPOSITIONS))}
+
+    @cached_property
+    def relative_clause_words(self) -> set[int]:
+        return _relative_clause_words(self.tokens)
 
     @cached_property
     def cluster_by_id(self) -> dict[str, Cluster]:
@@ -220,6 +225,26 @@ def _prepositional_people(tokens, entities, starts: list[int] | None = None) -> 
         pre = tokens[i].text[: e.start - tokens[i].start].lstrip(CONJUNCTION)
         if pre and not pre.startswith((RELATIVE, WHEN)) and set(pre) & PREPOSITION_LETTERS:
             out.add(i)
+    return out
+
+
+_CLAUSE_END = frozenset(",;:.!?\"'“”„«»()–—")
+
+
+def _relative_clause_words(tokens) -> set[int]:
+    """Tokens inside a relative clause that a comma closes, after the word that opens it
+    (:data:`~hebnews.lang.he.RELATIVE_OPENER`: שבה, אשר, שלא): the subject of the clause's verb
+    (מתקפה שבה נהרג אדם אחד, ציין: "...") is not who speaks in the sentence around it. A clause
+    that runs to a full stop, a colon or a quotation mark is left alone (its end is not sure)."""
+    out: set[int] = set()
+    for i, t in enumerate(tokens):
+        if t.kind != "heb" or not RELATIVE_OPENER.match(t.norm):
+            continue
+        j = i + 1
+        while j < len(tokens) and tokens[j].sentence == t.sentence and tokens[j].text not in _CLAUSE_END:
+            j += 1
+        if j < len(tokens) and tokens[j].text == "," and tokens[j].sentence == t.sentence:
+            out.update(range(i + 1, j))
     return out
 
 
