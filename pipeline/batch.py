@@ -3,7 +3,9 @@
 * Each output is written atomically (temp file + rename), so a crash or ``kill -9`` leaves every
   output either complete or absent, never half-written.
 * Resume is the default: an input whose output already exists and parses as a
-  ``hebnews.document/1`` is skipped, so a killed run started again finishes the job.
+  ``hebnews.document/1`` is skipped, so a killed run started again finishes the job. With a
+  store (``--db``), ``catch_up`` indexes the outputs a resumed run keeps (a run killed between
+  an output's write and its commit to the store left it out).
 * A bad input is reported on stderr and in ``errors.jsonl`` in the output folder, and the run
   goes on.
 * SIGTERM/SIGINT: no new input is read; the documents already in the encoder batch are
@@ -30,9 +32,11 @@ __all__ = ["BatchResult", "OutputError", "iter_jsonl_records", "jsonl_errors_pat
 def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str = "json",
               resume: bool = True, quiet: bool = False, encoding: str = "auto",
               on_error: Callable[[str], None] | None = None, input_format: str = "auto",
-              after_write: Callable | None = None) -> BatchResult:
-    """Annotate ``(path, name)`` inputs into ``out_dir/<name><suffix>``; ``after_write(doc)``
-    is called once each output is written (``--db``)."""
+              after_write: Callable | None = None,
+              catch_up: Callable[[Path], bool] | None = None) -> BatchResult:
+    """Annotate ``(path, name)`` inputs into ``out_dir/<name><suffix>``; ``after_write(doc,
+    output path)`` is called once each output is written (``--db``). On resume, an input whose
+    output is there is skipped when ``catch_up(output path)`` (which indexes it) says it may stay."""
     sink = FolderSink(out_dir, fmt, [name for _, name in inputs])
     result = BatchResult()
     bar = progress(len(inputs), quiet)
@@ -42,13 +46,17 @@ def run_batch(annotator, inputs: list[tuple[str, str]], out_dir: Path, fmt: str 
         result.skipped += 1
         tick(bar)
 
+    def done(name: str) -> bool:
+        return sink.is_done(name) and (catch_up is None or catch_up(sink.path(name)))
+
     with StopFlag() as stop:
         records = read_records(inputs, report, encoding, input_format, ids=False, stop=stop,
-                               skip_input=sink.is_done if resume else None, on_skip=skipped)
+                               skip_input=done if resume else None, on_skip=skipped)
         for doc in annotator.annotate_stream(_keyed(records, "_name")):
-            sink.write(doc.meta.pop("_name"), doc, result)
+            name = doc.meta.pop("_name")
+            sink.write(name, doc, result)
             if after_write:
-                after_write(doc)
+                after_write(doc, sink.path(name))
             tick(bar)
         result.stopped_by = stop.signum
     if bar:
@@ -66,9 +74,11 @@ def _keyed(records: Iterator[Record], field: str) -> Iterator[tuple[str, dict]]:
 def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: bool = True,
               quiet: bool = False, encoding: str = "auto",
               on_error: Callable[[str], None] | None = None, input_format: str = "auto",
-              after_write: Callable | None = None) -> BatchResult:
-    """Annotate text files and JSONL archives into ONE JSONL file, streaming (``after_write(doc)``
-    after each line is written).
+              after_write: Callable | None = None,
+              catch_up: Callable[[Path, Path], bool] | None = None) -> BatchResult:
+    """Annotate text files and JSONL archives into ONE JSONL file, streaming (``after_write(doc,
+    OUT, line)`` after each line is written; OUT None for a stream). On resume,
+    ``catch_up(OUT.partial, OUT)`` first indexes the lines kept from the earlier run.
 
     Lines go to ``OUT.partial`` as documents finish (memory stays flat); when every input is
     done it is renamed to ``OUT``. A run that is killed leaves the ``.partial`` file: the next
@@ -81,6 +91,8 @@ def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: 
         out = JsonlSink.open(out_path, resume)
     except OSError as exc:
         raise OutputError(f"{out_path}: cannot write ({exc.strerror or exc})") from None
+    if resume and catch_up and out.final is not None:
+        catch_up(out.partial, out.final)
     result = BatchResult(skipped=0)
     bar = progress(0, quiet)
     report = ErrorLog(result, jsonl_errors_path(out_path), on_error)
@@ -95,7 +107,7 @@ def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: 
         try:
             for doc in annotator.annotate_stream(_noting_where(records, wheres)):
                 if out.write(doc, wheres.popleft(), result, report) and after_write:
-                    after_write(doc)
+                    after_write(doc, out.final, out.lines)
                 tick(bar)
             out.sync()
         except OSError as exc:

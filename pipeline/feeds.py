@@ -16,7 +16,8 @@
   new and fetches no page; an item whose feed content changed is fetched and annotated again.
 * Safe under cron: a lock file so two runs never overlap (the second exits at once), one broken
   feed or page never stops the others, outputs written atomically, state updated only after the
-  output is on disk; SIGTERM stops the run between two encoder batches (the items not yet
+  output is on disk (and, with ``--db``, in the store: a run killed in between does the item
+  again); SIGTERM stops the run between two encoder batches (the items not yet
   written are done by the next run).
 """
 from __future__ import annotations
@@ -305,8 +306,8 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
               timeout: float = 15.0, retries: int = 2, fmt: str = "json",
               fetch_pages: bool = True, max_bytes: int | None = None,
               max_chars: int = DEFAULT_MAX_CHARS, after_write=None) -> FeedStats:
-    """One feed run (see the module); ``after_write(doc)`` once an item's output is written and
-    in the state (``--db``)."""
+    """One feed run (see the module); ``after_write(doc, output path)`` once an item's output is
+    written, before it is in the state (``--db``: a run killed in between does it again)."""
     from .model import Interrupted
 
     out_dir = Path(out_dir)
@@ -325,10 +326,10 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
                 it = doc.meta.pop("_item")
                 name = output_name(it.key) + suffix
                 atomic_write_text(out_dir / name, render(doc, fmt))
+                if after_write:  # before the state: a run killed in between does the item again
+                    after_write(doc, out_dir / name)
                 state.save_item(it.key, it.feed, it.link, it.content_hash, name, it.page_failures)
                 stats.written.append(name)
-                if after_write:
-                    after_write(doc)
                 if it.retry_only or it.updated:
                     stats.items_updated += 1
                 else:

@@ -161,10 +161,21 @@ def render_html(doc: dict) -> str:
 <ul class="legend">{legend}<li class="quote">ציטוט</li></ul></header>
 <main class="text" dir="rtl">{_render_text(doc)}</main>
 {quotes}
-<script type="application/json" id="hebnews-document">{_json_for_script(doc)}</script>
+{DOCUMENT_SCRIPT}{_json_for_script(doc)}</script>
 <script>{JS}</script>
 </body></html>
 """
+
+
+DOCUMENT_SCRIPT = '<script type="application/json" id="hebnews-document">'  # the page's document
+
+
+def page_document(page: str) -> str | None:
+    """The JSON of the document a page of :func:`render_html` holds (None: no such page). No
+    "<" is written inside it (:func:`_json_for_script`), so the first "</script>" ends it."""
+    start = page.find(DOCUMENT_SCRIPT)
+    end = page.find("</script>", start + len(DOCUMENT_SCRIPT)) if start >= 0 else -1
+    return page[start + len(DOCUMENT_SCRIPT):end] if end >= 0 else None
 
 
 def _json_for_script(doc: dict) -> str:

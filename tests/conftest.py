@@ -156,6 +156,23 @@ def cli(loaded, capsys, caplog, monkeypatch):
     return call
 
 
+@pytest.fixture
+def run(capsys):
+    """``run(*args)`` -> (exit code, stdout, stderr) of ``hebnews ARGS`` in process (commands
+    that need no model)."""
+    from hebnews.cli import main
+
+    def call(*args):
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return call
+
+
 @pytest.fixture(scope="session")
 def tiny_bert(tmp_path_factory):
     """A tiny random BERT token classifier (2 layers, hidden 32) with the shipped model's

@@ -16,23 +16,6 @@ from .storedocs import corpus, expected_mentions
 
 
 @pytest.fixture
-def run(capsys):
-    """``run(*args)`` -> (exit code, stdout, stderr) of ``hebnews ARGS`` in process (commands
-    that need no model)."""
-    from hebnews.cli import main
-
-    def call(*args):
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:  # argparse
-            code = exc.code
-        out = capsys.readouterr()
-        return code, out.out, out.err
-    return call
-
-
-@pytest.fixture
 def outputs(tmp_path):
     """A folder as hebnews writes them: .json documents (one in a sub-folder), a .jsonl of two,
     annotate's errors.jsonl and a temp file of a killed writer (neither is a document)."""
@@ -119,7 +102,8 @@ def test_an_empty_store_and_a_bad_since_are_one_line(run, outputs, tmp_path, mon
             one_line_error(run(*cmd, "--db", db, "--since", bad), 2, f"--since {bad!r}: not a date")
         one_line_error(run(*cmd, "--db", db, "--since", "2025-08-17"), 1, "2025-08-17", "the newest is of 2025-08-16")
         assert run(*cmd, "--db", db, "--since", "2025-08-16")[0] == 0  # the newest day itself
-    assert [p.name for p in (tmp_path / "r-articles").iterdir()] == [page_name("source:news/d.txt")]
+    d_key = f"file:{(outputs / 'cd.jsonl').resolve()}:2"  # d is the second line of cd.jsonl
+    assert [p.name for p in (tmp_path / "r-articles").iterdir()] == [page_name(d_key)]
 
 
 @pytest.fixture

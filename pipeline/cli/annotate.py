@@ -75,15 +75,17 @@ def cmd_annotate(args) -> int:
 def _annotate_many(args, annotator, inputs: list[tuple[str, str]], sink=None) -> int:
     from ..batch import OutputError, run_batch, run_jsonl
 
+    catch_up = sink.catch_up if sink else None  # outputs a killed run wrote but did not index
     try:
         if _to_jsonl_file(args):
             res = run_jsonl(annotator, inputs, Path(args.output), resume=not args.overwrite,
                             quiet=args.quiet, encoding=args.encoding, on_error=_err,
-                            input_format=args.input_format, after_write=sink)
+                            input_format=args.input_format, after_write=sink, catch_up=catch_up)
         else:
             res = run_batch(annotator, inputs, Path(args.output), args.format,
                             resume=not args.overwrite, quiet=args.quiet, encoding=args.encoding,
-                            on_error=_err, input_format=args.input_format, after_write=sink)
+                            on_error=_err, input_format=args.input_format, after_write=sink,
+                            catch_up=catch_up)
     except OutputError as exc:
         _err(str(exc))
         return EXIT_OUTPUT
@@ -98,6 +100,7 @@ def _annotate_many(args, annotator, inputs: list[tuple[str, str]], sink=None) ->
 def _annotate_one(args, annotator, inputs: list[tuple[str, str]], sink=None) -> int:
     from ..io.sinks import write_one
     from ..io.sources import read_records
+    from ..writers import output_target
 
     failed = 0
 
@@ -110,8 +113,9 @@ def _annotate_one(args, annotator, inputs: list[tuple[str, str]], sink=None) -> 
     try:
         for doc in annotator.annotate_stream((rec.text, rec.meta) for rec in records):
             write_one(doc, args.format, args.output)
-            if sink:
-                sink(doc)
+            if sink:  # keyed by the file written (stdout, a pipe: by the input)
+                how, target = output_target(args.output) if args.output else ("stream", None)
+                sink(doc, target if how == "replace" else None)
             log.info("annotated %s: %d sentences, %d tokens, %d entities", doc.meta.get("source"),
                      len(doc.sentences), len(doc.tokens), len(doc.entities))
     except OSError as exc:

@@ -7,23 +7,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from ..io.sources import document_sources
 from .annotate import _folder_problem
 from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, _err, _first_line
 
 if TYPE_CHECKING:
     from ..document import Document
-
-
-def document_sources(path: str) -> Iterator[tuple[int | None, bytes]]:
-    """(line number, JSON bytes) per document in ``path``: the whole file for a .json (line
-    None), each non-blank line of a .jsonl, as ``annotate --format jsonl`` writes them."""
-    if not path.endswith(".jsonl"):
-        yield None, Path(path).read_bytes()
-        return
-    with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            if raw.strip():
-                yield lineno, raw
 
 
 def _where(path: str, lineno: int | None) -> str:

@@ -35,20 +35,21 @@ def _day(value: str) -> str:
         raise CommandError(EXIT_USAGE, f"--since {value!r}: not a date (YYYY-MM-DD)") from None
 
 
-def open_store(path: str, create: bool = False):
+def open_store(path: str, create: bool = False, readonly: bool = False):
     from ..store import Store, StoreError
 
     try:
-        return Store.open(path, create=create)
+        return Store.open(path, create=create, readonly=readonly)
     except StoreError as exc:
         raise CommandError(EXIT_OUTPUT if create else EXIT_INPUT, str(exc)) from None
 
 
 def open_questions(args):
-    """The store of a question (quotes, entities, report) and its --since as YYYY-MM-DD: a store
-    that holds no documents, or none of --since or later, is a :class:`CommandError` (exit 1)."""
+    """The store of a question (quotes, entities, report), opened read-only, and its --since as
+    YYYY-MM-DD: a store that holds no documents, or none of --since or later, is a
+    :class:`CommandError` (exit 1)."""
     since = _day(args.since) if args.since is not None else None
-    store = open_store(args.db)
+    store = open_store(args.db, readonly=True)
     newest = store.db.execute("SELECT max(day) FROM documents").fetchone()[0]
     if newest is None or (since and since > newest):
         store.close()
@@ -93,6 +94,7 @@ class _Batches:
 
 def _index_file(store, path: str, counts: dict[str, int], batches: _Batches) -> None:
     from ..document import Document
+    from ..store.keys import location
 
     try:
         for lineno, raw in document_sources(path):
@@ -100,7 +102,7 @@ def _index_file(store, path: str, counts: dict[str, int], batches: _Batches) -> 
             try:
                 data = json.loads(raw)
                 Document.from_dict(data)  # ours, and its offsets hold
-                counts[store.add(data, path=where)] += 1
+                counts[store.add(data, path=location(path, lineno))] += 1
             except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError,
                     sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:  # (duplicate ids, odd values)
                 _err(f"{where}: not a readable hebnews document ({_first_line(exc)})")
@@ -118,7 +120,7 @@ def cmd_index(args) -> int:
     for name in missing:
         _err(f"{name}: no such file or directory")
     store = open_store(args.db, create=True)
-    counts = {"added": 0, "replaced": 0, "unchanged": 0, "failed": len(missing)}
+    counts = {"added": 0, "replaced": 0, "unchanged": 0, "duplicate": 0, "failed": len(missing)}
     try:
         with StopFlag() as stop:
             batches = _Batches(store)
@@ -207,10 +209,14 @@ def add_parser(sub, common) -> None:
                      help="table (default: for a terminal, right to left), csv or jsonl")
     i = sub.add_parser("index", parents=[common, db], help="add annotated documents to a store",
                        description="Add .json and .jsonl outputs of hebnews (folders searched "
-                       "recursively) to the store --db FILE (created when missing). Incremental: a "
+                       "recursively) to the store --db FILE (created when missing). A document is "
+                       "known by its feed item or url, else by the file it is in (and its line in a "
+                       ".jsonl), so annotate --db and index of the same outputs agree. Incremental: a "
                        "document already there with the same content is skipped, a changed one "
-                       "replaces its old rows; a killed run leaves the store consistent and the same "
-                       "command finishes it. Prints one JSON line of counts.")
+                       "replaces its old rows; of two files with the same url or item, the first in "
+                       "path order is kept (a warning names the other: duplicate); a killed run leaves "
+                       "the store consistent and the same command finishes it. Prints one JSON line of "
+                       "counts.")
     i.add_argument("inputs", nargs="+", metavar="OUT_DIR_OR_FILE")
     i.set_defaults(func=cmd_index)
     q = sub.add_parser("quotes", parents=[common, db, since, fmt], help="quotes in a store",

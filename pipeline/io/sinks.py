@@ -8,7 +8,8 @@
   written in place. Bad inputs in ``STEM.errors.jsonl`` (:func:`jsonl_errors_path`).
 * :func:`write_one`: a single document to ``-o FILE`` (atomically) or to stdout.
 * :class:`StoreSink`: ``--db FILE``, beside any of them: each document written is indexed into
-  the annotation store too (:mod:`hebnews.store`).
+  the annotation store too (:mod:`hebnews.store`), keyed by the file it was written to; a
+  resumed run indexes the outputs it keeps from the killed one as well (:meth:`StoreSink.catch_up`).
 """
 from __future__ import annotations
 
@@ -62,11 +63,14 @@ class FolderSink:
         remove_stale_temps(self.out_dir, {name + self.suffix for name in names})
         self.errors_path = self.out_dir / "errors.jsonl"
 
+    def path(self, name: str) -> Path:
+        return self.out_dir / (name + self.suffix)
+
     def is_done(self, name: str) -> bool:
-        return output_is_complete(self.out_dir / (name + self.suffix), self.fmt)
+        return output_is_complete(self.path(name), self.fmt)
 
     def write(self, name: str, doc, result: RunResult) -> None:
-        write_output(self.out_dir / (name + self.suffix), render(doc, self.fmt), result.written)
+        write_output(self.path(name), render(doc, self.fmt), result.written)
         result.written += 1
         result.rows.append({"href": name + self.suffix, "source": doc.meta.get("source"),
                             "sentences": len(doc.sentences), "entities": len(doc.entities),
@@ -118,6 +122,16 @@ def jsonl_line(doc, where: str) -> tuple[str | None, str | None]:
     return line, None
 
 
+def _count_lines(path: Path) -> int:
+    if not path.exists():
+        return 0
+    n = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            n += block.count(b"\n")
+    return n
+
+
 @dataclass
 class JsonlSink:
     """The open output of a JSONL run. A regular file (or a new path; a symlink is followed, not
@@ -127,6 +141,7 @@ class JsonlSink:
     file: TextIO
     final: Path | None = None  # None: a stream
     done: set[str] = field(default_factory=set)
+    lines: int = 0  # the lines in the file: the last one written is line ``lines``
 
     @property
     def partial(self) -> Path | None:
@@ -144,7 +159,8 @@ class JsonlSink:
         elif not resume:
             partial.unlink(missing_ok=True)
         done = done_ids(partial) if resume else set()
-        return cls(open(partial, "a", encoding="utf-8"), target, done)
+        lines = _count_lines(partial) if resume else 0
+        return cls(open(partial, "a", encoding="utf-8"), target, done, lines)
 
     def write(self, doc, where: str, result: RunResult, report) -> bool:
         """Whether the document was written (one that JSON cannot hold is reported)."""
@@ -154,6 +170,7 @@ class JsonlSink:
             return False
         self.file.write(line)
         self.file.flush()
+        self.lines += 1
         result.written += 1
         return True
 
@@ -183,10 +200,12 @@ def write_one(doc, fmt: str, output: str | None) -> None:
 # ----------------------------------------------------------------------------- the store
 
 class StoreSink:
-    """``--db FILE``: ``sink(doc)`` after a document's output is written indexes it into the
-    store and commits. A document that cannot be indexed is reported in one line through
-    ``report`` and counted in ``failed``; its output stays and the run goes on (``hebnews index``
-    of the outputs catches up later)."""
+    """``--db FILE``: ``sink(doc, path, line)`` after a document's output is written indexes it
+    into the store and commits; ``path`` is the file it was written to (``line``: its line in a
+    .jsonl file), which keys it as ``hebnews index`` of that file would; None for stdout or a
+    stream, keyed then by its input. A document that cannot be indexed is reported in one line
+    through ``report`` and counted in ``failed``; its output stays and the run goes on
+    (``hebnews index`` of the outputs catches up later, and so does a resumed run)."""
 
     def __init__(self, path, report):
         from ..store import Store
@@ -194,20 +213,76 @@ class StoreSink:
         self.store = Store.open(path)  # StoreError: the caller says why, before any work
         self.report, self.indexed, self.failed = report, 0, 0
 
-    def __call__(self, doc) -> None:
+    def __call__(self, doc, path: str | os.PathLike | None = None, line: int | None = None) -> None:
+        data = doc.to_dict()
+        self._add(data, path, line, data["meta"].get("source") or "a document")
+
+    def _add(self, data: dict, path, line: int | None, where: str) -> None:
         import sqlite3
 
-        data = doc.to_dict()
+        from ..store.keys import input_origin, location
+
         try:
-            self.store.add(data)
+            if path is not None:
+                line = line or (1 if os.fspath(path).endswith(".jsonl") else None)  # as index reads it
+                self.store.add(data, path=location(path, line))
+            else:
+                self.store.add(data, origin=input_origin(data.get("meta") or {}))
             self.store.commit()
             self.indexed += 1
-        except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+        except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError, RecursionError,
+                OverflowError) as exc:
             self.failed += 1
             self.store.rollback()
-            where = data["meta"].get("source") or "a document"
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.report(f"{self.store.path}: cannot index {where} ({reason}); its output was written")
+
+    def catch_up(self, path: Path, final: Path | None = None) -> bool:
+        """For a resumed run, an output kept from an earlier one (a run killed between writing it
+        and committing it to the store left it out): index what it holds, as the file ``final``
+        (default ``path``; a JSONL run's ``.partial`` is its final file). Documents already there
+        unchanged cost a read. Whether the output may stay as it is: a json, jsonl or html
+        output is read back; a conll one cannot be, and is kept only when the store has a
+        document from it (False: annotate its input again)."""
+        import sqlite3
+
+        from ..html import page_document
+        from ..store.keys import location
+        from .sources import document_sources
+
+        final = final or path
+        name = os.fspath(final)
+        try:
+            if name.endswith(".html"):
+                raw = page_document(Path(path).read_text("utf-8"))
+                if raw is not None:
+                    self._add_kept(raw.encode("utf-8"), final, None)
+                    return True
+            if not name.endswith((".json", ".jsonl")):
+                return self.store.has_path(location(final))
+            for lineno, raw in document_sources(path, jsonl=name.endswith(".jsonl")):
+                self._add_kept(raw, final, lineno)
+        except (OSError, UnicodeDecodeError) as exc:
+            self.report(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc}); it is not indexed")
+            self.failed += 1
+        except sqlite3.Error as exc:
+            self.report(f"{self.store.path}: cannot look up {path} ({exc}); it is not indexed")
+            self.failed += 1
+        return True
+
+    def _add_kept(self, raw: bytes, final: Path, lineno: int | None) -> None:
+        from ..document import Document
+
+        where = f"{final}:{lineno}" if lineno else str(final)
+        try:
+            data = json.loads(raw)
+            Document.from_dict(data)  # ours, and its offsets hold
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.report(f"{where}: not a readable hebnews document ({reason}); it is not indexed")
+            self.failed += 1
+            return
+        self._add(data, final, lineno, where)
 
     def close(self) -> None:
         self.store.close()

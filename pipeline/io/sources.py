@@ -61,6 +61,20 @@ def expand_inputs(inputs: list[str], pattern: str) -> list[tuple[str, str]]:
     return named
 
 
+def document_sources(path: str | os.PathLike, jsonl: bool | None = None) -> Iterator[tuple[int | None, bytes]]:
+    """(line number, JSON bytes) per annotated document in ``path`` (an output of hebnews): the
+    whole file for a .json (line None), each non-blank line of a .jsonl, as ``annotate --format
+    jsonl`` writes them (``jsonl``: read it so whatever its name)."""
+    path = os.fspath(path)
+    if not (path.endswith(".jsonl") if jsonl is None else jsonl):
+        yield None, Path(path).read_bytes()
+        return
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            if raw.strip():
+                yield lineno, raw
+
+
 # ----------------------------------------------------------------------------- JSONL archives
 
 def parse_record(raw: bytes, where: str) -> tuple[dict | None, str | None]:

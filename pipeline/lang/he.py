@@ -24,6 +24,13 @@ WORD_LETTERS = LETTERS + LIGATURES + PRESENTATION_FORMS  # what a Hebrew word of
 
 HEB_LETTER = re.compile(f"[{LETTERS}]")
 HEBREW_CHAR = re.compile(f"[{BLOCK}{PRESENTATION_FORMS}]")  # any character of the script
+POINT_MARK = re.compile(f"[{COMBINING_MARKS}]")  # niqqud, dagesh, cantillation: one mark
+
+
+def strip_points(text: str) -> str:
+    """``text`` without its niqqud and cantillation (:data:`COMBINING_MARKS`; maqaf and the other
+    punctuation of the range stay): שָׁלוֹם -> שלום. The store's full-text search compares so."""
+    return POINT_MARK.sub("", text)
 
 FINAL_FORM = {"כ": "ך", "מ": "ם", "נ": "ן", "פ": "ף", "צ": "ץ"}  # a letter's word-final shape
 MATRES_LECTIONIS = ("ו", "י", "א", "ה")  # letters that also write vowels (foreign names open with them)

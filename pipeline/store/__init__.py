@@ -6,7 +6,8 @@
     hebnews entities --db news.db --top 10 --type PER
     hebnews report --db news.db -o report.html
 
-:mod:`.schema` (tables, versions, migrations), :mod:`.rows` (a document's rows and key),
+:mod:`.schema` (tables, versions, migrations), :mod:`.keys` (a document's key: its feed item,
+url or output file), :mod:`.rows` (a document's rows),
 :mod:`.people` (the cross-document person rule), :mod:`.db` (:class:`Store`),
 :mod:`.queries`, :mod:`.table` (terminal/CSV/JSONL), :mod:`.report` and :mod:`.charts`.
 """

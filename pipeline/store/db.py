@@ -1,23 +1,36 @@
 """The annotation store: one SQLite file (WAL mode) of annotated documents.
 
-:meth:`Store.add` indexes one document: unchanged (same key and content hash) it is skipped; new
-it is added; changed it replaces the old version's rows. Each document is one savepoint: it is
-in the store whole or not at all, also when the process is killed (SQLite's journal), and a
-document that fails leaves the others of the transaction alone. :meth:`Store.commit` joins
-the batch's people to the rest of the store (:func:`hebnews.store.people.relink`, once for all
-the surnames the batch touched) and ends the transaction.
+:meth:`Store.add` indexes one document under its key (:mod:`hebnews.store.keys`): unchanged
+(same key and content hash) it is skipped; new it is added; changed it replaces the old
+version's rows. Each document is one savepoint: it is in the store whole or not at all, also
+when the process is killed (SQLite's journal), and a document that fails leaves the others of
+the transaction alone. :meth:`Store.commit` joins the batch's people to the rest of the store
+(:func:`hebnews.store.people.relink`, once for all the surnames the batch touched) and ends the
+transaction.
+
+Two files whose documents share a key (the same url or feed item, two lines of a JSONL file)
+are not left to flip the row between them on every run: while both files are there, the one
+first in path order is kept, and a warning names the other (:meth:`Store.add` says
+"duplicate"). A row whose file is gone is replaced as usual.
+
+:meth:`Store.open` with ``readonly`` reads a store it may not write (``mode=ro``; in a folder it
+cannot write either, as an immutable file): the questions (quotes, entities, report) open so.
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sqlite3
 import stat
 from pathlib import Path
 
+from .keys import document_key, legacy_key, location_file, same_file
 from .people import relink
-from .rows import DocumentRows, document_rows
-from .schema import APPLICATION_ID, SCHEMA_VERSION, dump_blob, migrate
+from .rows import DocumentRows, content_hash, document_rows
+from .schema import APPLICATION_ID, SCHEMA_VERSION, dump_blob, migrate, search_form
+
+log = logging.getLogger("hebnews")
 
 TABLES = ("documents", "clusters", "entities", "quotes", "people")
 
@@ -55,16 +68,42 @@ def _ours(db: sqlite3.Connection, path: Path, create: bool) -> None:
                          f"this one reads up to {SCHEMA_VERSION})")
 
 
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """``path`` opened read-only. A WAL store needs its -shm file to be read; where that cannot
+    be made (a folder we may not write) and no WAL file holds anything, the file is all the
+    store there is: it is read as immutable."""
+    uri = path.absolute().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+        wal = Path(f"{path}-wal")
+        if os.access(path.parent, os.W_OK) or wal.exists() and wal.stat().st_size:
+            raise
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+
+
+def _may_write(path: Path) -> bool:
+    """Whether we may write ``path`` and its folder (where SQLite makes its -wal and -shm)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
 class Store:
     def __init__(self, db: sqlite3.Connection, path: Path):
         self.db, self.path = db, path
         self._surnames: set[str] = set()  # of the person clusters added or deleted since the commit
+        self._held: set[str] = set()  # the locations this session added or found unchanged
 
     @classmethod
-    def open(cls, path: str | os.PathLike, create: bool = True) -> "Store":
-        """Open (``create``: or make) the store at ``path``, migrated to the current version;
-        :class:`StoreError` when it cannot be used."""
+    def open(cls, path: str | os.PathLike, create: bool = True, readonly: bool = False) -> "Store":
+        """Open (``create``: or make) the store at ``path``, migrated to the current version
+        (``readonly``: only read; see :meth:`open_readonly`); :class:`StoreError` when it cannot
+        be used."""
         path = Path(path)
+        if readonly:
+            return cls.open_readonly(path)
         _check_path(path, create)
         try:
             if create:
@@ -86,6 +125,34 @@ class Store:
             raise
         return cls(db, path)
 
+    @classmethod
+    def open_readonly(cls, path: str | os.PathLike) -> "Store":
+        """The store at ``path`` for reading only (no WAL switch, no migration, no write: a file
+        or a folder we may not write is fine). A store of an older version is migrated first
+        when we may write it; otherwise that is a :class:`StoreError` saying so."""
+        path = Path(path)
+        _check_path(path, False)
+        db = None
+        try:
+            db = _connect_readonly(path)
+            _ours(db, path, False)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        except (sqlite3.Error, StoreError) as exc:
+            if db is not None:
+                db.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"{path}: cannot use the database ({exc})") from None
+        if version == SCHEMA_VERSION:
+            return cls(db, path)
+        db.close()
+        if not _may_write(path):
+            raise StoreError(f"{path}: a store of version {version}, which must be upgraded to version "
+                             f"{SCHEMA_VERSION} once by someone who may write it and its folder "
+                             f"(hebnews index OUT_DIR --db {path})")
+        cls.open(path, create=False).close()  # migrated
+        return cls.open_readonly(path)
+
     def __enter__(self):
         return self
 
@@ -94,28 +161,74 @@ class Store:
         return False
 
     # ------------------------------------------------------------------ writing
-    def add(self, data: dict, path: str | None = None) -> str:
-        """Index one document dict: "added", "replaced" or "unchanged"."""
-        today = dt.datetime.now(dt.timezone.utc).date().isoformat()
-        rows = document_rows(data, today, path)
+    def add(self, data: dict, path: str | None = None, origin: str | None = None) -> str:
+        """Index one document dict: "added", "replaced", "unchanged" or "duplicate" (another
+        file's document holds its key and is kept: a warning says so). ``path``: the location of
+        the output it is in (:func:`hebnews.store.keys.location`), ``origin``: for a document in
+        no file, its input (:func:`hebnews.store.keys.input_origin`); they make its key."""
+        meta = data.get("meta") or {}
+        chash = content_hash(data)
+        key = document_key(meta, chash, path, origin)
         if not self.db.in_transaction:  # before the lookup: a concurrent run cannot add the
             self.db.execute("BEGIN IMMEDIATE")  # same key between our look and our insert
-        old = self.db.execute("SELECT id, content_hash FROM documents WHERE key=?", (rows.key,)).fetchone()
-        if old is not None and old[1] == rows.content_hash:
-            return "unchanged"
         self.db.execute("SAVEPOINT document")
         try:
-            surnames = rows.person_surnames
-            if old is not None:
-                surnames |= self._delete(old[0])
-            self._insert(rows, data)
+            status = self._put(data, key, legacy_key(meta, chash), chash, path)
         except BaseException:
             self.db.execute("ROLLBACK TO document")
             self.db.execute("RELEASE document")
             raise
         self.db.execute("RELEASE document")
+        return status
+
+    def _put(self, data: dict, key: str, old_key: str, chash: str, path: str | None) -> str:
+        old = self._find(key, old_key, chash, path)
+        if old is not None and old[1] == chash:
+            self._held.add(old[2] or "")
+            return "unchanged"
+        if old is not None and self._kept_elsewhere(key, old[2], path):
+            return "duplicate"
+        rows = document_rows(data, dt.datetime.now(dt.timezone.utc).date().isoformat(), key, chash, path)
+        surnames = rows.person_surnames
+        if old is not None:
+            surnames |= self._delete(old[0])
+        self._insert(rows, data)
         self._surnames |= surnames
+        self._held.add(path or "")
         return "added" if old is None else "replaced"
+
+    def _find(self, key: str, old_key: str, chash: str, path: str | None) -> tuple | None:
+        """(id, content hash, path) of the row of ``key``; else of the version-2 row of the same
+        document (``old_key``: the same content, or the same file), which takes ``key`` now."""
+        find = "SELECT id, content_hash, path FROM documents WHERE key=?"
+        row = self.db.execute(find, (key,)).fetchone()
+        if row is not None or old_key == key:
+            return row
+        row = self.db.execute(find, (old_key,)).fetchone()
+        if row is None or not (row[1] == chash or path and same_file(row[2], path)):
+            return None
+        self.db.execute("UPDATE documents SET key=?, path=COALESCE(?, path) WHERE id=?", (key, path, row[0]))
+        return row[0], row[1], path or row[2]
+
+    def _kept_elsewhere(self, key: str, other: str | None, path: str | None) -> bool:
+        """Whether the row of ``key``, another file's (``other``) that is still there, is kept
+        instead of the document at ``path``: the first location in order is, so that indexing
+        both files again changes nothing. A warning names both either way."""
+        if not path or not other or other == path or not os.path.isabs(other):
+            return False
+        if other not in self._held and not os.path.exists(location_file(other)):
+            return False  # its file is gone: this is the document now
+        if path > other:
+            log.warning("%s: not indexed: %s has the same key (%s) and is kept (of the documents "
+                        "that share a key, the first in path order)", path, other, key)
+            return True
+        log.warning("%s: replaces %s in the store: they have the same key (%s); of the documents "
+                    "that share a key, the first in path order is kept", path, other, key)
+        return False
+
+    def has_path(self, path: str) -> bool:
+        """Whether a document indexed from the location ``path`` is in the store."""
+        return self.db.execute("SELECT 1 FROM documents WHERE path=? LIMIT 1", (path,)).fetchone() is not None
 
     def _delete(self, doc_id: int) -> set[str]:
         """Delete a document's rows; the surnames of its person clusters."""
@@ -129,10 +242,10 @@ class Store:
         d = rows.document
         cur = self.db.execute(
             "INSERT INTO documents(key, content_hash, source, url, title, published, day, feed, text, path, "
-            "indexed_at, document) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "indexed_at, document, search_title, search_text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (rows.key, rows.content_hash, d["source"], d["url"], d["title"], d["published"], d["day"],
              d["feed"], d["text"], d["path"], dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-             dump_blob(data)))
+             dump_blob(data), search_form(d["title"]), search_form(d["text"])))
         doc_id = cur.lastrowid
         cluster_ids = {}
         for c in rows.clusters:
@@ -144,8 +257,8 @@ class Store:
             "VALUES (?,?,?,?,?,?,?,?)", [(doc_id, *e[:6], cluster_ids[e[6]]) for e in rows.entities])
         self.db.executemany(
             "INSERT INTO quotes(doc, qid, start_char, end_char, text, score, speaker, speaker_key, "
-            "speaker_surname, cluster, cue, gender, gender_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(doc_id, *q[:8], cluster_ids.get(q[8]), *q[9:]) for q in rows.quotes])
+            "speaker_surname, cluster, cue, gender, gender_from, search_text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(doc_id, *q[:8], cluster_ids.get(q[8]), *q[9:], search_form(q[3])) for q in rows.quotes])
 
     def commit(self) -> None:
         """People joined across the store, then the batch is committed."""

@@ -9,13 +9,17 @@ report.
   each in one cluster), summed over the documents' clusters of that person (PER) or of that
   label and name (the other types).
 * ``search``: FTS5 over the quote text (``quotes``) or the article's title and text
-  (``entities``); words are matched whole (a word ending in * matches as a prefix), all of them.
+  (``entities``); words are matched whole (a word ending in * matches as a prefix), all of them,
+  niqqud and cantillation ignored on both sides (שָׁלוֹם finds שלום, and שלום finds שָׁלוֹם).
+* ``gender_from`` of a quote: a list (the kinds of evidence: ``["cue", "pronoun"]``) or None.
 """
 from __future__ import annotations
 
 import sqlite3
 
+from ..lang.he import strip_points
 from .rows import name_key
+from .schema import gender_sources
 
 # who a quote's speaker is: the person, else the words
 SPEAKER = "COALESCE(p.name, q.speaker_key)"
@@ -34,7 +38,7 @@ def fts_query(words: str) -> str:
     """An FTS5 query that matches all of ``words`` (each quoted, so that no word is taken as an
     operator; a trailing * keeps its prefix meaning)."""
     terms = []
-    for w in words.split():
+    for w in strip_points(words).split():  # the index holds the text without them (schema v3)
         if not any(ch.isalnum() for ch in w):  # no token in it (-, ?, –): an empty phrase would
             continue  # match nothing and, ANDed in, zero the whole search
         star = w.endswith("*") and len(w) > 1
@@ -72,7 +76,10 @@ def quote_rows(db: sqlite3.Connection, speaker: str | None = None, since: str | 
            f"WHERE {' AND '.join(where)} ORDER BY d.day, d.id, q.start_char")
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return _dicts(db.execute(sql, params))
+    rows = _dicts(db.execute(sql, params))
+    for r in rows:
+        r["gender_from"] = gender_sources(r["gender_from"])
+    return rows
 
 
 def _entity_where(label: str | None, since: str | None, search: str | None) -> tuple[str, list]:

@@ -1,9 +1,6 @@
-"""One ``hebnews.document/1`` dict -> what the store keeps of it: its key, content hash and day,
-and the rows of its clusters, entities and quotes.
+"""One ``hebnews.document/1`` dict -> what the store keeps of it: its content hash and day, and the
+rows of its clusters, entities and quotes (its key: :mod:`hebnews.store.keys`).
 
-* key: ``meta.item_id`` (a feed item), else ``meta.source#meta.id`` (a line of a JSONL run),
-  else ``meta.id``, ``meta.url``, ``meta.source``; a document with none of them is keyed by its
-  content hash. Each output file of a run has its own key, so indexing a folder twice is a no-op.
 * content hash: sha256 of the document's canonical JSON (keys sorted): any change to the text,
   the annotations or meta makes it another version of the document, which replaces the old one.
 * day: the date of ``meta.published`` (or ``meta.date``: ISO 8601 or an RFC 2822 date as RSS
@@ -38,21 +35,6 @@ def surname(key: str) -> str:
 def content_hash(data: dict) -> str:
     canon = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canon.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def document_key(meta: dict, chash: str) -> str:
-    def text(k: str) -> str | None:
-        v = meta.get(k)
-        return str(v) if isinstance(v, (str, int)) and str(v) else None
-
-    if text("item_id"):
-        return f"item:{text('item_id')}"
-    if text("id"):
-        return f"source:{text('source')}#{text('id')}" if text("source") else f"id:{text('id')}"
-    for k in ("url", "source"):
-        if text(k) and text(k) not in ("-", "<stdin>"):
-            return f"{k}:{text(k)}"
-    return f"sha256:{chash}"
 
 
 _ISO_DAY = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})")
@@ -123,10 +105,10 @@ def _str(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def document_rows(data: dict, today: str, path: str | None = None) -> DocumentRows:
-    """The rows of one document; ``today`` (YYYY-MM-DD) is its day when meta gives none."""
+def document_rows(data: dict, today: str, key: str, chash: str, path: str | None = None) -> DocumentRows:
+    """The rows of one document (its ``key`` and content hash ``chash`` given); ``today``
+    (YYYY-MM-DD) is its day when meta gives none; ``path``: where it was read from."""
     meta = data.get("meta") or {}
-    chash = content_hash(data)
     feed = meta.get("feed")
     feed = feed.get("url") if isinstance(feed, dict) else feed
     row = {k: _str(meta.get(k)) for k in ("source", "url", "title", "published")}
@@ -136,4 +118,4 @@ def document_rows(data: dict, today: str, path: str | None = None) -> DocumentRo
     entities = [(e["id"], e["start"], e["end"], e["text"], e["label"], e.get("score"), of_entity[e["id"]])
                 for e in data.get("entities", [])]
     quotes = [_quote_row(q, of_entity) for q in data.get("quotes", [])]
-    return DocumentRows(document_key(meta, chash), chash, row, clusters, entities, quotes)
+    return DocumentRows(key, chash, row, clusters, entities, quotes)

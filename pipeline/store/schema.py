@@ -12,6 +12,15 @@ Versions:
    it: ``quote.speaker.gender``); the migration fills them from the documents the store keeps.
    The view ``quote_speakers``: each quote with its document, day, speaker, person and gender,
    for SQL.
+3. the full-text search ignores niqqud and cantillation: ``documents.search_title``,
+   ``documents.search_text`` and ``quotes.search_text`` hold the text without those marks
+   (:func:`hebnews.lang.he.strip_points`; null when that is the text itself, as it is in most
+   news), and the FTS tables index the views ``documents_search`` and ``quotes_search`` (the
+   search form, else the text); the migration fills the columns and builds the FTS tables again.
+   Documents are keyed by their output file (:mod:`hebnews.store.keys`): ``documents.path`` is
+   the resolved location of the file a document was indexed from (version 2: the path as typed;
+   index ``documents_path``). Version-2 rows keep their keys until their document is indexed
+   again.
 """
 from __future__ import annotations
 
@@ -19,8 +28,10 @@ import json
 import sqlite3
 import zlib
 
+from ..lang.he import strip_points
+
 APPLICATION_ID = 0x48424E53  # "HBNS"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Version 1, as it was created. Kept as it is: the migrations start from it, and the migration
 # test builds a version-1 store with it.
@@ -127,6 +138,72 @@ def _to_v2(db: sqlite3.Connection) -> None:
                            (gender, source, doc_id, q["id"]))
 
 
+def search_form(text: str | None) -> str | None:
+    """What the full-text search indexes of ``text`` when that is not ``text`` itself: the text
+    without niqqud and cantillation (:func:`hebnews.lang.he.strip_points`); None when it has none."""
+    if not text:
+        return None
+    plain = strip_points(text)
+    return plain if plain != text else None
+
+
+# Version 3's search columns (null: the same as the text), the views the FTS tables read their
+# content from (the search form, else the text) and the triggers that keep them. The marks are
+# stripped in Python, not in SQL: SQLite has no translate(), and the 51 nested replace() calls it
+# would take overflow its parser.
+SEARCH_V3 = """
+ALTER TABLE documents ADD COLUMN search_title TEXT;
+ALTER TABLE documents ADD COLUMN search_text TEXT;
+ALTER TABLE quotes ADD COLUMN search_text TEXT;
+CREATE VIEW documents_search AS
+SELECT id, COALESCE(search_title, title) AS title, COALESCE(search_text, text) AS text FROM documents;
+CREATE VIEW quotes_search AS SELECT id, COALESCE(search_text, text) AS text FROM quotes;
+CREATE VIRTUAL TABLE documents_fts USING fts5(title, text, content='documents_search', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE quotes_fts USING fts5(text, content='quotes_search', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN
+    INSERT INTO documents_fts(rowid, title, text)
+    VALUES (new.id, COALESCE(new.search_title, new.title), COALESCE(new.search_text, new.text));
+END;
+CREATE TRIGGER documents_ad AFTER DELETE ON documents BEGIN
+    INSERT INTO documents_fts(documents_fts, rowid, title, text)
+    VALUES ('delete', old.id, COALESCE(old.search_title, old.title), COALESCE(old.search_text, old.text));
+END;
+CREATE TRIGGER quotes_ai AFTER INSERT ON quotes BEGIN
+    INSERT INTO quotes_fts(rowid, text) VALUES (new.id, COALESCE(new.search_text, new.text));
+END;
+CREATE TRIGGER quotes_ad AFTER DELETE ON quotes BEGIN
+    INSERT INTO quotes_fts(quotes_fts, rowid, text) VALUES ('delete', old.id, COALESCE(old.search_text, old.text));
+END;
+INSERT INTO documents_fts(documents_fts) VALUES ('rebuild');
+INSERT INTO quotes_fts(quotes_fts) VALUES ('rebuild');
+CREATE INDEX documents_path ON documents(path);
+"""
+
+
+def _to_v3(db: sqlite3.Connection) -> None:
+    """Full-text search without niqqud: the version-1 FTS tables and their triggers are dropped;
+    the search forms of the rows are filled in, and the FTS tables made again over them (FTS rows
+    are derived: 'rebuild' fills them from the rows)."""
+    for name in ("documents_ai", "documents_ad", "quotes_ai", "quotes_ad"):
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("DROP TABLE documents_fts")
+    db.execute("DROP TABLE quotes_fts")
+    statements = _statements(SEARCH_V3)
+    for statement in statements[:3]:  # the columns
+        db.execute(statement)
+    for doc_id, title, text in db.execute("SELECT id, title, text FROM documents").fetchall():
+        if search_form(title) or search_form(text):
+            db.execute("UPDATE documents SET search_title=?, search_text=? WHERE id=?",
+                       (search_form(title), search_form(text), doc_id))
+    for quote_id, text in db.execute("SELECT id, text FROM quotes").fetchall():
+        if search_form(text):
+            db.execute("UPDATE quotes SET search_text=? WHERE id=?", (search_form(text), quote_id))
+    for statement in statements[3:]:
+        db.execute(statement)
+
+
 def _to_v1(db: sqlite3.Connection) -> None:
     for statement in _statements(SCHEMA_V1):
         db.execute(statement)
@@ -143,7 +220,7 @@ def _statements(script: str) -> list[str]:
     return out
 
 
-MIGRATIONS = {1: _to_v1, 2: _to_v2}  # version -> the step that makes it from the one before
+MIGRATIONS = {1: _to_v1, 2: _to_v2, 3: _to_v3}  # version -> the step that makes it from the one before
 
 
 def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> tuple[int, int]:
@@ -183,3 +260,18 @@ def speaker_gender(quote: dict) -> tuple[str | None, str | None]:
     if source is not None and not isinstance(source, str):
         source = json.dumps(source, ensure_ascii=False, sort_keys=True)
     return gender, source
+
+
+def gender_sources(value: str | None) -> list[str] | None:
+    """``quotes.gender_from`` as a list: the kinds of evidence (``["cue", "pronoun"]``) that
+    :func:`speaker_gender` keeps as JSON text, or a single source a document gave as a string."""
+    if value is None:
+        return None
+    if value.startswith("["):
+        try:
+            got = json.loads(value)
+        except ValueError:
+            return [value]
+        if isinstance(got, list):
+            return [str(x) for x in got]
+    return [value]

@@ -64,11 +64,20 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - cell_width(text))
 
 
+def cell(value) -> str:
+    """A value as a table or CSV cell: None is empty, a list its items joined by ; (cue;pronoun)."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ";".join(map(str, value))
+    return value if isinstance(value, str) else str(value)
+
+
 def write_table(out: TextIO, columns: list[tuple[str, str]], rows: list[dict], width: int | None,
                 max_cell: int = 28) -> None:
     """``columns``: (key, heading) in reading order; the last one is free text. ``width``: the
     terminal's width (None: no cutting of the last column)."""
-    cells = [[clip("" if r.get(k) is None else r[k], max_cell) for k, _ in columns[:-1]] for r in rows]
+    cells = [[clip(cell(r.get(k)), max_cell) for k, _ in columns[:-1]] for r in rows]
     heads = [h for _, h in columns]
     widths = [max([cell_width(h)] + [cell_width(c[i]) for c in cells]) for i, h in enumerate(heads[:-1])]
     used = sum(widths) + len(SEPARATOR) * len(widths)
@@ -85,15 +94,14 @@ def write_table(out: TextIO, columns: list[tuple[str, str]], rows: list[dict], w
     out.write(line(heads[:-1], heads[-1]) + "\n")
     out.write(RLM + "─" * min(used + 40, width or used + 40) + "\n")
     for r, c in zip(rows, cells):
-        out.write(line(c, "" if r.get(last_key) is None else r[last_key]) + "\n")
+        out.write(line(c, cell(r.get(last_key))) + "\n")
 
 
 def write_csv(out: TextIO, keys: list[str], rows: list[dict]) -> None:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(keys)
     for r in rows:
-        w.writerow(["" if r.get(k) is None else r[k] for k in keys])
-
+        w.writerow([cell(r.get(k)) for k in keys])
 
 
 
