@@ -55,6 +55,27 @@ def test_two_articles_of_the_same_name_from_two_folders_are_two_documents(run, t
     assert keys == [f"file:{(out / 'a.json').resolve()}", f"file:{(out / 'b.json').resolve()}"]
 
 
+def test_a_moved_output_folder_indexed_again_takes_over_its_rows(run, tmp_path):
+    """The same content from a file whose old location is gone is the same document, not a
+    second copy; while the old file is there, a copy elsewhere is another document."""
+    out, db = tmp_path / "out", tmp_path / "news.db"
+    write(out / "a.json", article(" נחת באלסקה. "))
+    write(out / "b.json", article(" נפגש עם פוטין. "))
+    assert index(run, out, "--db", db)["added"] == 2
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "a.json").write_bytes((out / "a.json").read_bytes())
+    assert index(run, copy, "--db", db)["added"] == 1  # out/a.json is still there
+    moved = tmp_path / "moved"
+    out.rename(moved)
+    counts = index(run, moved, "--db", db)
+    assert (counts["added"], counts["unchanged"], counts["documents"]) == (0, 2, 3)
+    with Store.open(db) as s:
+        paths = sorted(r[0] for r in s.db.execute("SELECT path FROM documents"))
+    assert paths == sorted(str(p.resolve()) for p in (copy / "a.json", moved / "a.json", moved / "b.json"))
+    assert index(run, moved, "--db", db)["unchanged"] == 2
+
+
 def test_a_key_two_files_share_is_kept_by_the_first_and_never_flips(run, tmp_path, caplog):
     out, db = tmp_path / "out", tmp_path / "news.db"
     url = "https://news.example/1"

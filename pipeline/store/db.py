@@ -206,9 +206,22 @@ class Store:
             return row
         row = self.db.execute(find, (old_key,)).fetchone()
         if row is None or not (row[1] == chash or path and same_file(row[2], path)):
+            row = self._moved(key, chash, path)
+        if row is None:
             return None
         self.db.execute("UPDATE documents SET key=?, path=COALESCE(?, path) WHERE id=?", (key, path, row[0]))
         return row[0], row[1], path or row[2]
+
+    def _moved(self, key: str, chash: str, path: str | None) -> tuple | None:
+        """The row of the same content indexed from a file that is gone (an output folder moved
+        or renamed, then indexed at its new place): this document, not a second copy of it."""
+        if not path or not key.startswith("file:"):
+            return None
+        for row in self.db.execute("SELECT id, content_hash, path FROM documents WHERE content_hash=? "
+                                   "AND key LIKE 'file:%'", (chash,)).fetchall():
+            if row[2] and os.path.isabs(row[2]) and not os.path.exists(location_file(row[2])):
+                return row
+        return None
 
     def _kept_elsewhere(self, key: str, other: str | None, path: str | None) -> bool:
         """Whether the row of ``key``, another file's (``other``) that is still there, is kept

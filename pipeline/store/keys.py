@@ -8,7 +8,8 @@
   the file it has just written) and ``hebnews index`` (which reads it) give the same location,
   so indexing the outputs again adds nothing; two outputs are two documents also when their
   inputs had the same name (``a/article.txt`` and ``b/article.txt``, both typed
-  ``article.txt``);
+  ``article.txt``). An output folder moved and indexed at its new place takes over its rows
+  (the same content from a file that is gone, :meth:`hebnews.store.Store.add`);
 * ``input:PATH``: a document written to no file (stdout, a pipe): its input file, resolved
   (``PATH#ID`` for a record of a JSONL run);
 * a caller that gives neither (the Python API) gets the keys of store version 2,
