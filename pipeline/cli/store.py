@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..readers import text_path
 from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, CommandError, _err, _first_line, _positive
 from .documents import _where, document_sources
 
@@ -100,7 +101,7 @@ def _index_file(store, path: str, counts: dict[str, int], batches: _Batches) -> 
             try:
                 data = json.loads(raw)
                 Document.from_dict(data)  # ours, and its offsets hold
-                counts[store.add(data, path=where)] += 1
+                counts[store.add(data, path=text_path(where))] += 1
             except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError,
                     sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:  # (duplicate ids, odd values)
                 _err(f"{where}: not a readable hebnews document ({_first_line(exc)})")
