@@ -23,6 +23,7 @@ from .heads import HeadLexicon
 from .model import ModelError, TokenClassifier
 from .prefixes import PrefixStripper
 from .quote_head import QuoteTagger
+from .readers import text_path
 from .stages import Stage, WorkDoc, build, run_stages
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class Annotator:
         fp32, bf16, fp16; backend, max_length, stride, batch_tokens)."""
         path = Path(model_dir) if model_dir else default_model_dir()
         clf = TokenClassifier.load(path, device=device, **kw)
-        return cls(clf, PrefixStripper.load(path), path.name, batch_sentences, QuoteTagger.load(path),
+        return cls(clf, PrefixStripper.load(path), text_path(path.name), batch_sentences, QuoteTagger.load(path),
                    HeadLexicon.load(path), exclude)
 
     def replace(self, **parts) -> "Annotator":

@@ -16,15 +16,16 @@ Rules over the entity layer (prefixes are already stripped from entity spans):
   surname of a full person name (סילבר / גון סילר, דוקקיס / מייקל דוקאקיס: foreign names are
   spelt several ways in Hebrew, sometimes in one article) joins that name, when both are at
   least four letters long;
-* the canonical name is the fullest mention (most words; the first such one); the cluster's
-  label is the one most of its mentions carry (a tie: the canonical name's), and the annotator
-  gives it to every mention.
+* the canonical name is the fullest mention (most words; the first such one) in Hebrew script
+  when the cluster has one (a Latin name joined to it, :mod:`hebnews.crossscript`, never names
+  it); the cluster's label is the one most of its mentions carry (a tie: the canonical name's),
+  and the annotator gives it to every mention.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .lang.he import NAME_EDGE
+from .lang.he import HEB_LETTER, NAME_EDGE
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -97,17 +98,23 @@ def cluster_entities(entities, links: dict[str, str] | None = None) -> tuple[lis
 
     ``entities``: objects with ``id``, ``start``, ``text``, ``label``, in document order.
     ``links``: more entity id -> entity id joins (a Latin-script name and the Hebrew name it
-    writes, :mod:`hebnews.crossscript`); a linked mention is never the canonical name of a
-    cluster that has others.
+    writes, :mod:`hebnews.crossscript`). A linked mention, and the mentions with its label and
+    words, join through the link only, not the same-script name they are part of (Trump linked
+    to דונלד טראמפ does not bring the Ivanka Trump of its English sentence along); a linked
+    mention never names a cluster that has others, a Latin one never a cluster with Hebrew ones.
     """
     ents = list(entities)
     links = links or {}
     words = {e.id: _words(e.text) for e in ents}
     parent = _full_forms(ents, words, _PersonIndex.build(ents, words))
+    labels_of = {e.id: e.label for e in ents}
+    linked = {(e.label, words[e.id]) for e in ents if e.id in links}
+    parent = {c: t for c, t in parent.items() if (labels_of[c], words[c]) not in linked} if linked else parent
     clusters: list[Cluster] = []
     of_entity: dict[str, str] = {}
     for members in sorted(_union(ents, words, parent, links), key=lambda m: m[0].start):
-        named = [e for e in members if e.id not in links] or members
+        named = ([e for e in members if HEB_LETTER.search(e.text)]
+                 or [e for e in members if e.id not in links] or members)
         best = max(named, key=lambda e: (len(words[e.id]), len(e.text), -e.start))
         labels = [e.label for e in members]
         c = Cluster(f"c{len(clusters) + 1}", best.text,

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .readers import not_text
+
 SUPPORTED = ("BertForTokenClassification",)
 
 
@@ -109,16 +111,24 @@ def _hf_state_to_ours(sd: dict, n_layers: int) -> dict:
     return out
 
 
+def read_safetensors(file: Path, module) -> dict:
+    """``module.load_file(file)`` (``module``: safetensors.torch or safetensors.numpy); a path whose
+    bytes are not UTF-8, which the Rust library cannot take, is loaded from the file's bytes."""
+    if not_text(str(file)):
+        return module.load(file.read_bytes())
+    return module.load_file(str(file))
+
+
 def load_model(path: Path, dtype, device):
     """The folder's BertForTokenClassification as our module (eval mode)."""
-    from safetensors.torch import load_file
+    import safetensors.torch
 
     import torch
 
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     with torch.device("meta"):  # no random initialisation of weights that are replaced at once
         model = build(config)
-    sd = load_file(str(path / "model.safetensors"))
+    sd = read_safetensors(path / "model.safetensors", safetensors.torch)
     ours = _hf_state_to_ours(sd, config["num_hidden_layers"])
     # assign: the loaded tensors become the parameters (strict: every one of them is replaced)
     model.load_state_dict({k: v.to(dtype) for k, v in ours.items()}, assign=True)
@@ -132,7 +142,8 @@ class WordTokenizer:
     def __init__(self, path: Path):
         from tokenizers import Tokenizer
 
-        self.tk = Tokenizer.from_file(str(path / "tokenizer.json"))
+        # (from the text: a folder whose name is not UTF-8 is no path the Rust library takes)
+        self.tk = Tokenizer.from_str((path / "tokenizer.json").read_text(encoding="utf-8"))
         self.tk.no_padding()
         self.tk.no_truncation()
         cfg_path = path / "tokenizer_config.json"

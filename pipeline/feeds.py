@@ -35,7 +35,7 @@ from .feedstate import LockHeld, State, run_lock  # noqa: F401  (LockHeld, run_l
 from .fetch import FetchError, Limits, capped_body, fetch, is_url
 from .pages import DEFAULT_MAX_CHARS, cap_text, check_not_garbage, decode_page, extract_article, html_to_text
 from .io.runtime import StopFlag
-from .readers import InputError
+from .readers import InputError, not_text, text_path
 from .writers import atomic_write_text, remove_stale_temps, render
 
 log = logging.getLogger(__name__)
@@ -87,12 +87,13 @@ class Item:
 
 
 def expand_sources(sources: list[str]) -> list[str]:
-    """URLs and feed files as given; a .txt file lists sources, one per line (# comments)."""
+    """URLs and feed files as given; a .txt file lists sources, one per line (# comments; a
+    line's bytes that are not UTF-8 are kept, as in a file name given as an argument)."""
     out = []
     for s in sources:
         p = Path(s)
         if not is_url(s) and p.suffix == ".txt" and p.is_file():
-            out += [ln.strip() for ln in p.read_text("utf-8").splitlines()
+            out += [ln.strip() for ln in p.read_text("utf-8", "surrogateescape").splitlines()
                     if ln.strip() and not ln.lstrip().startswith("#")]
         else:
             out.append(s)
@@ -109,11 +110,15 @@ def iso_time(entry, key: str) -> str | None:
 
 
 def _feed_body(source: str, state: State, limits: Limits, stop) -> tuple[bytes, dict] | None:
-    """The feed's bytes and its validators; None when unchanged (304)."""
+    """The feed's bytes and its validators; None when unchanged (304). A feed file's name may
+    be bytes that are not UTF-8; a URL may not."""
+    name = text_path(source)
     if "://" in source and not is_url(source):
-        scheme = source.split("://", 1)[0]
-        raise FeedError(f"{source}: {scheme}: URLs are not fetched (only http and https; a local "
+        scheme = name.split("://", 1)[0]
+        raise FeedError(f"{name}: {scheme}: URLs are not fetched (only http and https; a local "
                         f"feed file is given by its path)")
+    if is_url(source) and not_text(source):
+        raise FeedError(f"{name}: not a URL (bytes that are not UTF-8)")
     if is_url(source):
         etag, modified = state.validators(source)
         try:
@@ -126,11 +131,11 @@ def _feed_body(source: str, state: State, limits: Limits, stop) -> tuple[bytes, 
     try:
         with open(source, "rb") as f:
             data = f.read(limits.max_bytes + 1)
-        return capped_body(data, source, limits.max_bytes), {}
+        return capped_body(data, name, limits.max_bytes), {}
     except FetchError as exc:
         raise FeedError(str(exc)) from None
     except OSError as exc:
-        raise FeedError(f"{source}: cannot read ({exc.strerror or exc})") from None
+        raise FeedError(f"{name}: cannot read ({exc.strerror or exc})") from None
 
 
 def _item(e, source: str, feed_title: str | None) -> Item:
@@ -147,10 +152,12 @@ def _item(e, source: str, feed_title: str | None) -> Item:
 
 
 def read_feed(source: str, state: State, limits: Limits, stop=None) -> list[Item] | None:
-    """Items of one feed, or None when it has not changed (304)."""
+    """Items of one feed, or None when it has not changed (304). The state and the items name a
+    feed file as text (:func:`hebnews.readers.text_path`)."""
     import feedparser
 
     got = _feed_body(source, state, limits, stop)
+    source = text_path(source)
     if got is None:
         state.save_feed(source, "304", keep_validators=True)
         return None
@@ -288,7 +295,7 @@ def _read_feeds(run: FeedRun, sources: list[str]) -> list[Item]:
             items = read_feed(source, state, run.limits, run.stop)
         except FeedError as exc:
             stats.feeds_failed += 1
-            state.save_feed(source, f"error: {exc}"[:300], keep_validators=True)
+            state.save_feed(text_path(source), f"error: {exc}"[:300], keep_validators=True)
             log.error("%s", exc)
             continue
         if items is None:

@@ -226,10 +226,12 @@ class QuoteTagger:
         folder = Path(folder)
         if not (folder / CONFIG).is_file():
             return None
-        from safetensors.numpy import load_file
+        import safetensors.numpy
+
+        from .encoder import read_safetensors
 
         cfg = HeadConfig.load(folder)
-        state = load_file(str(folder / WEIGHTS))
+        state = read_safetensors(folder / WEIGHTS, safetensors.numpy)
         members = [{name[len(f"m{k}."):]: v.astype(np.float32) for name, v in state.items()
                     if name.startswith(f"m{k}.")} for k in range(cfg.members)]
         return cls(members, cfg)

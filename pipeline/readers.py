@@ -141,10 +141,29 @@ def read_input(path: str, encoding: str = "auto", opener: Opener | None = None) 
     return decode(data, path, encoding)
 
 
-def text_path(path: str) -> str:
-    """A path as Unicode text for ``meta``: file-name bytes that are not UTF-8 (which Python
-    keeps as lone surrogates) are written as ``\\xNN``."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+def printable(text: str) -> str:
+    """``text`` as text that any UTF-8 writer takes: the bytes of a file name or an argument that
+    are not UTF-8 (which Python keeps as lone surrogates, U+DC80..U+DCFF) written as ``\\xNN``,
+    any other lone surrogate as ``\\udNNN``."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def not_text(value: str) -> bool:
+    """``value`` holds bytes that are not UTF-8 (an argument or a file name): no text."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def text_path(path: str | os.PathLike) -> str:
+    """A path as Unicode text for ``meta``, a store, a message: file-name bytes that are not
+    UTF-8 (which Python keeps as lone surrogates) are written as ``\\xNN``."""
+    return printable(os.fsdecode(path))
 
 
 def source_meta(path: str, encoding: str, **extra) -> dict:

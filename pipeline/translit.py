@@ -8,6 +8,12 @@ vowel letters א ה ו י ע need a Latin vowel, or w, h, y, where they stand). 
 distance over the classes) counts what does not line up; a name matches when nothing is off,
 or one letter in a long name (a silent letter: Schwarzenegger / שוורצנגר), and the Latin word has at least
 :data:`MIN_CONSONANTS` consonants (short names, Lee / לי, collide by chance).
+
+A word alone (:func:`same_word`: a surname in an English sentence) must match strongly: the Latin
+word has :data:`STRONG_CONSONANTS` consonants, or the Hebrew spelling writes one of its vowels
+with a vowel letter (Putin / פוטין, Alaska / אלסקה). A short word whose vowels the Hebrew leaves
+out (Force, Press, Peres / פרס) is too common a skeleton to tell a name from an English word; it
+matches only as a word of a fuller name (Shimon Peres / שמעון פרס, :func:`same_name`).
 """
 from __future__ import annotations
 
@@ -17,7 +23,9 @@ from .lang.he import GERESH, HEBREW_DIGRAPHS, HEBREW_SOUNDS, LATIN_SOUNDS, NAME_
 
 MIN_CONSONANTS = 3  # a Latin word with fewer consonants matches nothing
 LONG_NAME = 6  # consonants from which one may be off
+STRONG_CONSONANTS = 4  # a word alone this long needs no vowel written in Hebrew to match
 SILENT = "-"
+VOWELS = frozenset("AIO")  # the classes of the Hebrew vowel letters א ה ו י ע as vowels
 
 Unit = frozenset  # the classes one letter (group) may stand for; SILENT among them: may be nothing
 
@@ -68,30 +76,56 @@ def consonants(units: list[Unit]) -> int:
     return sum(SILENT not in u for u in units)
 
 
-def mismatches(a: list[Unit], b: list[Unit]) -> int:
-    """The fewest consonants that do not line up when ``a`` and ``b`` are aligned: a unit that
-    may be silent is dropped for free, units with a class in common pair for free, anything else
-    costs one."""
-    prev = [0] * (len(b) + 1)
-    for j in range(1, len(b) + 1):
-        prev[j] = prev[j - 1] + (SILENT not in b[j - 1])
-    for i in range(1, len(a) + 1):
-        cur = [prev[0] + (SILENT not in a[i - 1])] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            pair = 0 if (a[i - 1] & b[j - 1]) - {SILENT} or (SILENT in a[i - 1] and SILENT in b[j - 1]) else 1
-            cur[j] = min(prev[j - 1] + pair, prev[j] + (SILENT not in a[i - 1]), cur[j - 1] + (SILENT not in b[j - 1]))
+def align(a: list[Unit], b: list[Unit]) -> tuple[int, int]:
+    """(off, vowels) of the best alignment of Latin units ``a`` with Hebrew units ``b``: the
+    fewest consonants that do not line up (a unit that may be silent is dropped for free, units
+    with a class in common pair for free, anything else costs one) and, among such alignments,
+    the most Latin vowels written by a Hebrew vowel letter (u / ו in Putin / פוטין)."""
+    def pair(x: Unit, y: Unit) -> tuple[int, int]:
+        shared = (x & y) - {SILENT}
+        if shared or (SILENT in x and SILENT in y):
+            return 0, -int(SILENT in x and bool(shared & VOWELS))
+        return 1, 0
+
+    def add(cell: tuple[int, int], cost: tuple[int, int]) -> tuple[int, int]:
+        return cell[0] + cost[0], cell[1] + cost[1]
+
+    def drop(u: Unit) -> tuple[int, int]:
+        return int(SILENT not in u), 0
+
+    prev = [(0, 0)]
+    for j in range(len(b)):
+        prev.append(add(prev[-1], drop(b[j])))
+    for i in range(len(a)):
+        cur = [add(prev[0], drop(a[i]))]
+        for j in range(len(b)):
+            cur.append(min(add(prev[j], pair(a[i], b[j])), add(prev[j + 1], drop(a[i])),
+                           add(cur[j], drop(b[j]))))
         prev = cur
-    return prev[-1]
+    return prev[-1][0], -prev[-1][1]
 
 
-@lru_cache(maxsize=4096)
-def same_word(latin: str, hebrew: str) -> bool:
-    """One Latin word and one Hebrew word write the same name (Trump / טראמפ)."""
+def mismatches(a: list[Unit], b: list[Unit]) -> int:
+    """The fewest consonants that do not line up when ``a`` and ``b`` are aligned (:func:`align`)."""
+    return align(a, b)[0]
+
+
+def _fits(latin: str, hebrew: str, strong: bool) -> bool:
+    """The word pair writes one name: nothing off (one consonant in a long name) and at least
+    MIN_CONSONANTS Latin consonants; ``strong``: also STRONG_CONSONANTS of them or a vowel written."""
     lu, hu = latin_units(latin), hebrew_units(hebrew)
     n = consonants(lu)
     if n < MIN_CONSONANTS:
         return False
-    return mismatches(lu, hu) <= (1 if n >= LONG_NAME else 0)
+    off, vowels = align(lu, hu)
+    return off <= (1 if n >= LONG_NAME else 0) and (not strong or n >= STRONG_CONSONANTS or vowels > 0)
+
+
+@lru_cache(maxsize=4096)
+def same_word(latin: str, hebrew: str) -> bool:
+    """One Latin word alone and one Hebrew word write the same name, strongly (Trump / טראמפ;
+    not Force / פרס)."""
+    return _fits(latin, hebrew, strong=True)
 
 
 def name_words(name: str) -> list[str]:
@@ -101,6 +135,7 @@ def name_words(name: str) -> list[str]:
     return [w.strip(".,()\"'") for w in name.split() if w.strip(".,()\"'")]
 
 
+@lru_cache(maxsize=4096)
 def same_name(latin: str, hebrew: str) -> bool:
     """A Latin and a Hebrew spelling of one full name: as many words, each the same word, and
     the name as a whole has at least MIN_CONSONANTS consonants in Latin (Jennie June / ג'ני
@@ -113,12 +148,14 @@ def same_name(latin: str, hebrew: str) -> bool:
     if len(lw) == 1:
         return same_word(lw[0], hw[0])
     total = sum(consonants(latin_units(w)) for w in lw)
-    return total >= MIN_CONSONANTS and all(_word_pair(a, b) for a, b in zip(lw, hw))
+    return total >= MIN_CONSONANTS and all(fits_in_name(a, b) for a, b in zip(lw, hw))
 
 
-def _word_pair(latin: str, hebrew: str) -> bool:
-    """A word of a longer name: short words may match too (Jen, Sun), exactly."""
+@lru_cache(maxsize=4096)
+def fits_in_name(latin: str, hebrew: str) -> bool:
+    """A word of a longer name: the name as a whole is the evidence, so a word need not match
+    strongly (Peres in Shimon Peres), and short words may match too (Jen, Sun), exactly."""
     lu, hu = latin_units(latin), hebrew_units(hebrew)
     if consonants(lu) >= MIN_CONSONANTS:
-        return same_word(latin, hebrew)
+        return _fits(latin, hebrew, strong=False)
     return consonants(lu) > 0 and mismatches(lu, hu) == 0

@@ -17,7 +17,8 @@ import sys
 from ..version import __version__
 from . import annotate, documents, evaluate, feed, store, train
 from .common import (EXIT_DATA, EXIT_INPUT, EXIT_MODEL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, CommandError,
-                     StdoutError, _err, _GuardedStdout, _stdout_failed)
+                     StdoutError, _err, _GuardedStdout, _stdout_failed, printable_record,
+                     text_options_problem)
 from .annotate import expand_inputs
 
 
@@ -44,10 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    problem = text_options_problem(args)
+    if problem:
+        _err(problem)
+        return EXIT_USAGE
     chatty = args.verbose or args.cmd == "train"  # training always logs loss and dev scores
     level = logging.ERROR if args.quiet else logging.INFO if chatty else logging.WARNING
     fmt = "%(asctime)s %(message)s" if args.cmd == "train" else "hebnews: %(levelname)s: %(message)s"
+    fresh = not logging.root.handlers
     logging.basicConfig(level=level, format=fmt)
+    if fresh:  # (not in process under a test's own handlers)
+        logging.root.handlers[0].addFilter(printable_record)
     if not args.verbose:
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     stdout, sys.stdout = sys.stdout, _GuardedStdout(sys.stdout)

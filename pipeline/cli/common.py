@@ -9,6 +9,8 @@ import os
 import signal
 import sys
 
+from ..readers import not_text, printable
+
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_MODEL, EXIT_DATA, EXIT_OUTPUT = 0, 1, 2, 3, 4, 5
 log = logging.getLogger("hebnews")
 
@@ -23,7 +25,17 @@ class CommandError(Exception):
 
 
 def _err(msg: str) -> None:
-    print(f"hebnews: error: {msg}", file=sys.stderr)
+    """One line on stderr (the bytes of a file name that are not UTF-8 written as \\xNN)."""
+    print(f"hebnews: error: {printable(msg)}", file=sys.stderr)
+
+
+def printable_record(record: logging.LogRecord) -> bool:
+    """A log handler's filter: a log line names a file as :func:`_err` does (bytes that are not
+    UTF-8 as \\xNN, not as Python's \\udcNN)."""
+    msg = record.getMessage()
+    if not msg.isascii() and not_text(msg):
+        record.msg, record.args = printable(msg), None
+    return True
 
 
 def _first_line(exc: BaseException) -> str:
@@ -56,6 +68,8 @@ class _GuardedStdout:
             raise StdoutError(exc) from None
 
     def write(self, text: str):
+        if not text.isascii() and not_text(text):  # a file name that is not UTF-8: as \\xNN,
+            text = printable(text)  # whatever the locale (a C locale would write the raw bytes)
         return self._call("write", text)
 
     def flush(self):
@@ -81,8 +95,25 @@ def _stdout_failed(error: OSError, stream) -> int:
     return EXIT_OUTPUT
 
 
+# options whose value is text, not a path: one whose bytes are not UTF-8 is refused (a file name
+# that is not UTF-8 is still a file to read or write, a search word that is not text is nothing)
+TEXT_OPTIONS = ("speaker", "search", "type", "since", "ray_address", "fold", "epochs", "weights")
+
+
+def text_options_problem(args: argparse.Namespace) -> str | None:
+    """The one-line error for a text option (:data:`TEXT_OPTIONS`) whose bytes are not UTF-8."""
+    for dest in TEXT_OPTIONS:
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and not_text(value):
+            return (f"--{dest.replace('_', '-')} '{printable(value)}': not text (bytes that are not "
+                    "UTF-8); pass it in UTF-8")
+    return None
+
+
 def _encoding(name: str) -> str:
     """--encoding: auto or a text encoding Python knows, checked when the arguments are parsed."""
+    if not_text(name):
+        raise argparse.ArgumentTypeError(f"unknown text encoding '{printable(name)}'")
     if name != "auto":
         try:
             b"-".decode(name)  # b"" is decoded without looking the codec up

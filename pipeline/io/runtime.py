@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..readers import printable
+
 log = logging.getLogger("hebnews.batch")  # the logger these messages always came from
 
 
@@ -64,7 +66,7 @@ def append_error(errors_path: Path, where: str, msg: str) -> None:
     """One line of the errors JSONL file (a file that cannot be appended to is warned about)."""
     try:
         with open(errors_path, "a", encoding="utf-8", errors="backslashreplace") as f:
-            f.write(json.dumps({"input": where, "error": msg,
+            f.write(json.dumps({"input": printable(where), "error": printable(msg),
                                 "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, ensure_ascii=False) + "\n")
     except OSError as exc:
         log.warning("cannot append to %s: %s", errors_path, exc.strerror or exc)

@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import quote
 
 from ..document import SCHEMA_ID
 from ..writers import SUFFIX, atomic_write_text, open_stream, output_target, remove_stale_temps, render
@@ -72,7 +73,7 @@ class FolderSink:
     def write(self, name: str, doc, result: RunResult) -> None:
         write_output(self.path(name), render(doc, self.fmt), result.written)
         result.written += 1
-        result.rows.append({"href": name + self.suffix, "source": doc.meta.get("source"),
+        result.rows.append({"href": quote(os.fsencode(name + self.suffix)), "source": doc.meta.get("source"),
                             "sentences": len(doc.sentences), "entities": len(doc.entities),
                             "quotes": len(doc.quotes)})
 

@@ -100,12 +100,12 @@ def iter_jsonl_records(path: str, on_error: Report,
                        opener: Opener | None = None) -> Iterator[tuple[str, str, dict, str]]:
     """(id, text, meta, where) per line of a JSONL archive, ``where`` being ``PATH:LINE``; a bad
     line is reported, not fatal. Fields other than ``text`` go to ``meta`` (url, title, date ...)."""
+    source = text_path(path)
     try:
         f = (opener or _open_local)(path)
     except OSError as exc:
-        on_error(path, f"{path}: cannot read ({exc.strerror or exc})")
+        on_error(source, f"{source}: cannot read ({exc.strerror or exc})")
         return
-    source = text_path(path)
     with f:
         for lineno, raw in enumerate(f, 1):
             where = f"{source}:{lineno}"
@@ -137,9 +137,11 @@ def input_records(path: str, name: str, report: Report, encoding: str = "auto",
     try:
         text, meta = read_document(path, encoding, input_format, opener)
     except InputError as exc:
-        report(path, str(exc))
+        report(text_path(path), str(exc))
         return
-    yield Record(name, text, {**meta, "id": name} if ids else meta, path)
+    # the key names the output file (bytes of a file name that are not UTF-8 kept); meta, the
+    # errors and the store get it as text (those bytes written as \\xNN)
+    yield Record(name, text, {**meta, "id": text_path(name)} if ids else meta, text_path(path))
 
 
 def unique(records: Iterable[Record], report: Report, done: set[str] = frozenset(),

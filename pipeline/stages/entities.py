@@ -83,7 +83,7 @@ class Clusters(Stage):
         made = latin_person_mentions(doc.text, doc.tokens, doc.entities, doc.clusters)
         if made:
             doc.entities = sorted(doc.entities + [e for e, _ in made], key=lambda e: (e.start, e.end))
-        links = cross_script_links(doc.entities, doc.clusters, doc.cluster_of)
+        links = cross_script_links(doc.entities, doc.clusters, doc.cluster_of, doc.tokens)
         links.update({e.id: target for e, target in made})
         if links:
             doc.clusters, doc.cluster_of = cluster_entities(doc.entities, links)

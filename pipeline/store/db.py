@@ -25,7 +25,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from .keys import document_key, legacy_key, location_file, same_file
+from .keys import document_key, legacy_key, location_exists, same_file
 from .people import relink
 from .rows import DocumentRows, content_hash, document_rows
 from .schema import APPLICATION_ID, SCHEMA_VERSION, dump_blob, migrate, search_form
@@ -219,7 +219,7 @@ class Store:
             return None
         for row in self.db.execute("SELECT id, content_hash, path FROM documents WHERE content_hash=? "
                                    "AND key LIKE 'file:%'", (chash,)).fetchall():
-            if row[2] and os.path.isabs(row[2]) and not os.path.exists(location_file(row[2])):
+            if row[2] and os.path.isabs(row[2]) and not location_exists(row[2]):
                 return row
         return None
 
@@ -229,7 +229,7 @@ class Store:
         both files again changes nothing. A warning names both either way."""
         if not path or not other or other == path or not os.path.isabs(other):
             return False
-        if other not in self._held and not os.path.exists(location_file(other)):
+        if other not in self._held and not location_exists(other):
             return False  # its file is gone: this is the document now
         if path > other:
             log.warning("%s: not indexed: %s has the same key (%s) and is kept (of the documents "

@@ -22,7 +22,10 @@ command line). Their rows are taken over by the new key when the same document i
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from ..readers import text_path
 
 NO_SOURCE = ("-", "<stdin>")  # what meta.source says of standard input
 
@@ -61,14 +64,26 @@ def legacy_key(meta: dict, chash: str) -> str:
 
 def location(path: str | os.PathLike, line: int | None = None) -> str:
     """Where a document is: the file, resolved (symlinks followed, absolute), and for a line of a
-    ``.jsonl`` file its number, ``PATH:LINE``."""
-    return str(Path(path).resolve()) + (f":{line}" if line else "")
+    ``.jsonl`` file its number, ``PATH:LINE`` (file-name bytes that are not UTF-8 as ``\\xNN``)."""
+    return text_path(str(Path(path).resolve())) + (f":{line}" if line else "")
 
 
 def location_file(loc: str) -> str:
     """The file of a :func:`location` (a ``.jsonl`` one without its ``:LINE``)."""
     head, sep, tail = loc.rpartition(":")
     return head if sep and tail.isdigit() and head.endswith(".jsonl") else loc
+
+
+def location_exists(loc: str) -> bool:
+    """Whether the file of a :func:`location` is there (its ``\\xNN`` read back as the bytes of
+    a file name that is not UTF-8)."""
+    f = location_file(loc)
+    if os.path.exists(f):
+        return True
+    if "\\x" not in f:
+        return False
+    raw = re.sub(rb"\\x([0-9a-fA-F]{2})", lambda m: bytes([int(m.group(1), 16)]), f.encode("utf-8", "surrogateescape"))
+    return os.path.exists(raw)
 
 
 def input_origin(meta: dict) -> str | None:

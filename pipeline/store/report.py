@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -226,6 +227,6 @@ def write_report(db, out: Path, since: str | None = None) -> int:
         blob = db.execute("SELECT document FROM documents WHERE id=?", (d["doc"],)).fetchone()[0]
         name = page_name(d["key"])
         atomic_write_text(folder / name, render_html(load_blob(blob)))
-        pages[d["key"]] = f"{quote(folder.name)}/{name}"
+        pages[d["key"]] = f"{quote(os.fsencode(folder.name))}/{name}"  # a name's bytes, not UTF-8 too
     atomic_write_text(out, render_report(r, pages))
     return len(pages)
