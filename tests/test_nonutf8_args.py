@@ -62,8 +62,11 @@ def test_store_and_document_commands_take_file_names_that_are_not_utf8(tmp_path)
     assert json.loads(r.stdout)["added"] == 4
     with sqlite3.connect(os.path.join(os.fsencode(tmp_path), db)) as con:
         paths = sorted(p for (p,) in con.execute("SELECT path FROM documents"))
-    assert paths == [f"out/{SHOWN}.json", f"out/{SHOWN}/b.json", f"out/cd{SHOWN}.jsonl:1",
-                     f"out/cd{SHOWN}.jsonl:2"]
+    root = f"{tmp_path.resolve()}/out"  # the files' resolved paths (the store's keys), bad bytes as \xNN
+    assert paths == [f"{root}/{SHOWN}.json", f"{root}/{SHOWN}/b.json", f"{root}/cd{SHOWN}.jsonl:1",
+                     f"{root}/cd{SHOWN}.jsonl:2"]
+    r = hebnews(tmp_path, b"index", b"out", b"--db", db)  # found again: nothing added twice
+    assert r.returncode == 0 and json.loads(r.stdout)["unchanged"] == 4
     r = hebnews(tmp_path, b"quotes", b"--db", db, b"--format", b"jsonl")
     assert r.returncode == 0 and len(r.stdout.splitlines()) == 6
     # the report and its article folder beside it, named from a name that is not UTF-8
