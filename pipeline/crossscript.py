@@ -26,7 +26,8 @@ text names.
 from __future__ import annotations
 
 from .document import Entity
-from .lang.he import HEB_LETTER, LATIN_WORD
+from .lang.he import HEB_LETTER
+from .lang.sounds import LATIN_WORD
 from .translit import fits_in_name, name_words, same_name, same_word
 
 SOURCE = "cross-script"  # Entity.source of the mentions made here

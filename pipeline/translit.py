@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .lang.he import GERESH, HEBREW_DIGRAPHS, HEBREW_SOUNDS, LATIN_SOUNDS, NAME_HYPHENS
+from .lang.he import GERESH, NAME_HYPHENS
+from .lang.sounds import HEBREW_DIGRAPHS, HEBREW_SOUNDS, LATIN_SOUNDS
 
 MIN_CONSONANTS = 3  # a Latin word with fewer consonants matches nothing
 LONG_NAME = 6  # consonants from which one may be off

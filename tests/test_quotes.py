@@ -372,6 +372,21 @@ def test_cue_lexicon_covers_feminine_and_plural_past_forms():
     assert not cue_like("המגעים", words) and not cue_like("אחד", words) and not cue_like("אמרת", words)
 
 
+def test_a_cue_whose_shin_is_its_root_keeps_it():
+    """שאלה ("she asked") is not ש + אלה ("these"); שואל is not ש + ואל ("and to"): the lexicon
+    holds שואל, and neither אלה nor ואל is a cue."""
+    from hebnews.quotes import bare_cue, cue_like
+    from hebnews.train.quotes import cue_lexicon
+
+    assert [bare_cue(w) for w in ("שאלה", "שואלת", "ושאלה", "ששאלה", "שאמר", "ואמר")] == \
+        ["שאלה", "שואלת", "שאלה", "שאלה", "אמר", "אמר"]
+    words = {"שאל", "אמר"}
+    assert cue_like("שאלה", words) and cue_like("ושאלו", words) and not cue_like("אלה", words)
+    gold = [{"quotes": [{"cue": {"text": w}} for w in ("שואל", "ששאלה", "שאמרו", "ואמר")]}]
+    assert cue_lexicon(gold) == ["אמר", "אמרו", "שאלה", "שואל"]
+    assert not cue_like("ואל", cue_lexicon(gold))
+
+
 @pytest.mark.parametrize("text,cue", [
     ('"המצב קשה מאוד", כך אמר השר בערב.', "אמר"),
     ('"נמשיך לפתח את המוצר". כך לדברי מנכ"לית החברה.', "לדברי"),

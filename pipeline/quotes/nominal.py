@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from ..lang.he import (ARTICLE, CONJUNCTION, CUE_HOMOGRAPHS, FINAL_FORM, NARRATION_NOUNS, NON_NOMINAL, NUMERALS,
                        OBLIQUE_WORDS, ONE, PARTITIVE, PAST_SUFFIXES, POSSESSIVES, PREPOSITIONS, PRONOUNS, QUANTIFIERS, RELATIVE,
-                       THIRD_PERSON, WHEN)
+                       SHIN_ROOT_CUE, THIRD_PERSON, WHEN)
 
 
 
 def bare_cue(word: str) -> str:
-    """A cue word without a conjunction or relative prefix (ואמר, שאמר -> אמר): the form the
-    cue lexicon (``HeadConfig.cue_words``) holds."""
-    return word[1:] if len(word) > 3 and word[0] in (CONJUNCTION, RELATIVE) else word
+    """A cue word without a conjunction or relative prefix (ואמר, שאמר -> אמר; a verb whose ש is
+    its root keeps it: שאלה, שואל): the form the cue lexicon (``HeadConfig.cue_words``) holds."""
+    if len(word) > 3 and word[0] in (CONJUNCTION, RELATIVE) and not SHIN_ROOT_CUE.match(word):
+        return word[1:]
+    return word
 
 
 def cue_like(word: str, cue_words) -> bool:
