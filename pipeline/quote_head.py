@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .lang.he import SPEECH_VERB_FORMS
 from .quote_numpy import N_SCALARS
 
 WEIGHTS = "quote_head.safetensors"
@@ -219,7 +220,9 @@ class QuoteTagger:
                         {k: v.detach().float().cpu().numpy() for k, v in m.state_dict().items()}
                         for m in members]
         self.cfg = cfg
-        self.cue_words = frozenset(cfg.cue_words or ())  # the cue lexicon, for lookups
+        # the cue lexicon, for lookups: the training gold's cue words and every form of the
+        # speech verbs of hebnews.lang.he
+        self.cue_words = frozenset(cfg.cue_words or ()) | SPEECH_VERB_FORMS
 
     @classmethod
     def load(cls, folder: Path | str) -> "QuoteTagger | None":

@@ -372,6 +372,18 @@ def test_cue_lexicon_covers_feminine_and_plural_past_forms():
     assert not cue_like("המגעים", words) and not cue_like("אחד", words) and not cue_like("אמרת", words)
 
 
+def test_the_cue_lexicon_holds_every_form_of_the_speech_verbs_but_noun_homographs():
+    """The gold's cue words are the forms it happened to use; the speech verbs of lang.he add the
+    others (התלוננה, מצייצת), not the forms that are mostly nouns (העיר "the city")."""
+    from hebnews.quote_head import HeadConfig, QuoteTagger
+    from hebnews.quotes import cue_like
+
+    words = QuoteTagger([], HeadConfig(cue_words=["אמר"])).cue_words
+    assert {"אמר", "התלוננה", "מצייצת", "הכחיש"} <= words
+    assert cue_like("והתלוננה", words) and cue_like("שהכחישו", words)
+    assert not {"העיר", "מזכירה", "קורא", "פסקה"} & words
+
+
 def test_a_cue_whose_shin_is_its_root_keeps_it():
     """שאלה ("she asked") is not ש + אלה ("these"); שואל is not ש + ואל ("and to"): the lexicon
     holds שואל, and neither אלה nor ואל is a cue."""

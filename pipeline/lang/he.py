@@ -362,6 +362,12 @@ def _pairs(table: str) -> tuple[frozenset, frozenset]:
 
 MASCULINE_VERBS, FEMININE_VERBS = _pairs(_SPEECH_VERBS + _AGREEING_ADJECTIVES)
 MASCULINE_NOUNS, FEMININE_NOUNS = _pairs(_PERSON_NOUNS)
+# Every form of the speech verbs above joins the quote head's cue lexicon (hebnews.quote_head),
+# which holds only the forms its training gold happened to use; left out are forms more often a
+# noun: העיר ("the city"), מזכיר / מזכירה ("secretary"), קורא / קוראת ("reader"), פסקה
+# ("paragraph"), גילה (a name), חשב ("accountant"), מתאר ("outline"), נואם / נואמת, מבקש / מבקשת
+SPEECH_VERB_FORMS = frozenset(w for w in _SPEECH_VERBS.split() if w != "-") - frozenset((
+    "העיר", "מזכיר", "מזכירה", "קורא", "קוראת", "פסקה", "גילה", "חשב", "מתאר", "נואם", "נואמת", "מבקש", "מבקשת"))
 PRONOUN_GENDER = {HE: "male", SHE: "female"}
 # "according to him / her": a speech noun with a possessive suffix (לדבריו, לדבריה, לדעתו,
 # לטענתה, בדבריו, מדבריה, כעדותו, תגובתו, ותגובתה, באומרו); ו is his, ה is hers (לפיו, לפיה
