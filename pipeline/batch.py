@@ -118,6 +118,8 @@ def run_jsonl(annotator, inputs: list[tuple[str, str]], out_path: Path, resume: 
         bar.close()
     if result.stopped_by is None:
         out.commit()
+        if out.final is not None and hasattr(after_write, "file_complete"):
+            after_write.file_complete(out.final, out.lines)  # rows of lines it no longer has go
     return result
 
 

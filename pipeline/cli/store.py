@@ -48,8 +48,14 @@ def open_store(path: str, create: bool = False, readonly: bool = False):
 def open_questions(args):
     """The store of a question (quotes, entities, report), opened read-only, and its --since as
     YYYY-MM-DD: a store that holds no documents, or none of --since or later, is a
-    :class:`CommandError` (exit 1)."""
+    :class:`CommandError` (exit 1); a --search without a word to search for (exit 2)."""
+    from ..store.queries import fts_query
+
     since = _day(args.since) if args.since is not None else None
+    search = getattr(args, "search", None)
+    if search is not None and not fts_query(search):  # else it would filter nothing: every row
+        raise CommandError(EXIT_USAGE, f"--search {search!r}: no word to search for (punctuation "
+                           "and niqqud are not in the search index)")
     store = open_store(args.db, readonly=True)
     newest = store.db.execute("SELECT max(day) FROM documents").fetchone()[0]
     if newest is None or (since and since > newest):
@@ -97,8 +103,10 @@ def _index_file(store, path: str, counts: dict[str, int], batches: _Batches) -> 
     from ..document import Document
     from ..store.keys import location
 
+    lines = set()
     try:
         for lineno, raw in document_sources(path):
+            lines.add(lineno)
             where = _where(path, lineno)
             try:
                 data = json.loads(raw)
@@ -112,6 +120,9 @@ def _index_file(store, path: str, counts: dict[str, int], batches: _Batches) -> 
     except OSError as exc:
         _err(f"{path}: cannot read ({exc.strerror or exc})")
         counts["failed"] += 1
+        return
+    if path.endswith(".jsonl"):  # read whole: rows of the lines it no longer has go
+        counts["removed"] += store.drop_lines(location(path), lines)
 
 
 def cmd_index(args) -> int:
@@ -121,7 +132,8 @@ def cmd_index(args) -> int:
     for name in missing:
         _err(f"{name}: no such file or directory")
     store = open_store(args.db, create=True)
-    counts = {"added": 0, "replaced": 0, "unchanged": 0, "duplicate": 0, "failed": len(missing)}
+    counts = {"added": 0, "replaced": 0, "unchanged": 0, "duplicate": 0, "removed": 0,
+              "failed": len(missing)}
     try:
         with StopFlag() as stop:
             batches = _Batches(store)
@@ -180,6 +192,19 @@ def cmd_entities(args) -> int:
     return EXIT_OK
 
 
+def _is_store_file(out: Path, db: Path) -> bool:
+    """Whether writing ``out`` would write the store ``db`` or its -wal, -shm or -journal file
+    (the same path, or a link to it: the report would replace the database with a page)."""
+    real = db.resolve()
+    for f in (real, *(real.with_name(real.name + s) for s in ("-wal", "-shm", "-journal"))):
+        try:
+            if out.resolve() == f or out.exists() and f.exists() and out.samefile(f):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def cmd_report(args) -> int:
     from ..store.report import write_report
 
@@ -189,6 +214,9 @@ def cmd_report(args) -> int:
     if out.exists() and not out.is_file() or out.is_symlink() and not out.resolve().is_file():
         raise CommandError(EXIT_USAGE, f"{args.output}: the report is written to a new or a regular "
                            "file (its article pages go in a folder beside it)")
+    if _is_store_file(out, Path(args.db)):
+        raise CommandError(EXIT_USAGE, f"{args.output}: that is the store --db {args.db} (or its "
+                           "journal): the report is written to another file")
     store, since = open_questions(args)
     with store:
         try:

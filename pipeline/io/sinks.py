@@ -238,6 +238,21 @@ class StoreSink:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.report(f"{self.store.path}: cannot index {where} ({reason}); its output was written")
 
+    def file_complete(self, path: Path, lines: int) -> None:
+        """A JSONL output is complete with ``lines`` lines: the rows of its lines past them
+        (an earlier run's, that wrote more) go, as ``hebnews index`` of the file drops them."""
+        import sqlite3
+
+        from ..store.keys import location
+
+        try:
+            self.store.drop_lines(location(path), set(range(1, lines + 1)))
+            self.store.commit()
+        except sqlite3.Error as exc:
+            self.store.rollback()
+            self.report(f"{self.store.path}: cannot update the rows of {path} ({exc})")
+            self.failed += 1
+
     def catch_up(self, path: Path, final: Path | None = None) -> bool:
         """For a resumed run, an output kept from an earlier one (a run killed between writing it
         and committing it to the store left it out): index what it holds, as the file ``final``

@@ -8,11 +8,13 @@ cannot be read is reported, ``report(where, one-line message)``, never raised.
 """
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
+import stat
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import BinaryIO, Callable, Iterable, Iterator, NamedTuple
 
 from ..document import surrogate_problem
 from ..pages import read_document
@@ -61,15 +63,29 @@ def expand_inputs(inputs: list[str], pattern: str) -> list[tuple[str, str]]:
     return named
 
 
+def open_regular(path: str | os.PathLike) -> BinaryIO:
+    """``path`` opened for reading when it is a regular file (a symlink followed); else an
+    OSError, "not a regular file": a FIFO would block, a device (/dev/zero) never end."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)  # a FIFO does not block here
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def document_sources(path: str | os.PathLike, jsonl: bool | None = None) -> Iterator[tuple[int | None, bytes]]:
     """(line number, JSON bytes) per annotated document in ``path`` (an output of hebnews): the
     whole file for a .json (line None), each non-blank line of a .jsonl, as ``annotate --format
     jsonl`` writes them (``jsonl``: read it so whatever its name)."""
     path = os.fspath(path)
-    if not (path.endswith(".jsonl") if jsonl is None else jsonl):
-        yield None, Path(path).read_bytes()
-        return
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
+        if not (path.endswith(".jsonl") if jsonl is None else jsonl):
+            yield None, f.read()
+            return
         for lineno, raw in enumerate(f, 1):
             if raw.strip():
                 yield lineno, raw

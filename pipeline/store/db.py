@@ -25,7 +25,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from .keys import document_key, legacy_key, location_exists, same_file
+from .keys import document_key, legacy_key, location_exists, location_order, same_file
 from .people import relink
 from .rows import DocumentRows, content_hash, document_rows
 from .schema import APPLICATION_ID, SCHEMA_VERSION, dump_blob, migrate, search_form
@@ -231,13 +231,28 @@ class Store:
             return False
         if other not in self._held and not location_exists(other):
             return False  # its file is gone: this is the document now
-        if path > other:
+        if location_order(path) > location_order(other):
             log.warning("%s: not indexed: %s has the same key (%s) and is kept (of the documents "
                         "that share a key, the first in path order)", path, other, key)
             return True
         log.warning("%s: replaces %s in the store: they have the same key (%s); of the documents "
                     "that share a key, the first in path order is kept", path, other, key)
         return False
+
+    def drop_lines(self, loc: str, lines: set[int]) -> int:
+        """Delete the documents keyed by a line of the ``.jsonl`` file at ``loc`` (its
+        :func:`hebnews.store.keys.location`) that the file no longer has (``lines``: the lines
+        it has now): after a line is taken out, the lines below it have moved up, and the old
+        rows of the last ones would stay as second copies. The number deleted."""
+        prefix = f"file:{loc}:"
+        rows = self.db.execute("SELECT id, key FROM documents WHERE key > ? AND key < ?",
+                               (prefix, f"file:{loc};")).fetchall()
+        gone = [i for i, k in rows if k[len(prefix):].isdigit() and int(k[len(prefix):]) not in lines]
+        if gone and not self.db.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+        for doc_id in gone:
+            self._surnames |= self._delete(doc_id)
+        return len(gone)
 
     def has_path(self, path: str) -> bool:
         """Whether a document indexed from the location ``path`` is in the store."""

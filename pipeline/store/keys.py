@@ -74,6 +74,13 @@ def location_file(loc: str) -> str:
     return head if sep and tail.isdigit() and head.endswith(".jsonl") else loc
 
 
+def location_order(loc: str) -> tuple[tuple[str, ...], int]:
+    """How locations sort ("path order"): by the file's path, folder by folder (as ``index``
+    walks a folder), then by line number (line 2 of a ``.jsonl`` before its line 10)."""
+    f = location_file(loc)
+    return Path(f).parts, int(loc[len(f) + 1:]) if loc != f else 0
+
+
 def location_exists(loc: str) -> bool:
     """Whether the file of a :func:`location` is there (its ``\\xNN`` read back as the bytes of
     a file name that is not UTF-8)."""

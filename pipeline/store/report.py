@@ -13,6 +13,7 @@ for ``-o REPORT.html``. Charts are inline SVG; the page loads nothing from anywh
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import html
 import os
@@ -215,6 +216,12 @@ def render_report(r: Report, pages: dict[str, str]) -> str:
 """
 
 
+def _regular_or_new(path: Path) -> None:
+    """An OSError unless ``path`` is a regular file (a link followed) or not there."""
+    if path.exists() and not path.is_file():
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+
+
 def write_report(db, out: Path, since: str | None = None) -> int:
     """The report at ``out`` and the article pages beside it; the number of pages written."""
     from ..html import render_html
@@ -226,6 +233,7 @@ def write_report(db, out: Path, since: str | None = None) -> int:
     for d in r.documents:
         blob = db.execute("SELECT document FROM documents WHERE id=?", (d["doc"],)).fetchone()[0]
         name = page_name(d["key"])
+        _regular_or_new(folder / name)  # a FIFO put there would block, a device swallow it
         atomic_write_text(folder / name, render_html(load_blob(blob)))
         pages[d["key"]] = f"{quote(os.fsencode(folder.name))}/{name}"  # a name's bytes, not UTF-8 too
     atomic_write_text(out, render_report(r, pages))
