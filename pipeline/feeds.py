@@ -14,10 +14,11 @@
 * Article text longer than ``max_chars`` is cut at a sentence boundary and marked in ``meta``.
 * A SQLite state file remembers every item (id/link + content hash): a second run does nothing
   new and fetches no page; an item whose feed content changed is fetched and annotated again.
+  One article in several feeds, or under a guid that changed, is one item (:mod:`hebnews.feedident`).
 * Safe under cron: a lock file so two runs never overlap (the second exits at once), one broken
   feed or page never stops the others, outputs written atomically, state updated only after the
   output is on disk (and, with ``--db``, in the store: a run killed in between does the item
-  again); SIGTERM stops the run between two encoder batches (the items not yet
+  again, and a store that does not take an item stops the run there); SIGTERM stops the run between two encoder batches (the items not yet
   written are done by the next run).
 """
 from __future__ import annotations
@@ -26,11 +27,13 @@ import calendar
 import hashlib
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from .feedident import Copies, item_ident
 from .feedstate import LockHeld, State, run_lock  # noqa: F401  (LockHeld, run_lock: part of this module's API)
 from .fetch import FetchError, Limits, capped_body, fetch, is_url
 from .pages import DEFAULT_MAX_CHARS, cap_text, check_not_garbage, decode_page, extract_article, html_to_text
@@ -40,6 +43,7 @@ from .writers import atomic_write_text, remove_stale_temps, render
 
 log = logging.getLogger(__name__)
 PAGE_TRIES = 3  # runs in which a failed page is fetched (the first included)
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class FeedError(RuntimeError):
@@ -54,13 +58,15 @@ class FeedStats:
     items_new: int = 0
     items_updated: int = 0
     items_seen: int = 0
-    items_failed: int = 0
+    items_duplicate: int = 0  # copies of an article another feed has (hebnews.feedident)
+    items_failed: int = 0  # with --db: also an item written but not indexed (done again next run)
     pages_fetched: int = 0
     pages_failed: int = 0  # fetched again on later runs (at most PAGE_TRIES runs)
     pages_retried: int = 0  # pages of earlier runs' items fetched again in this run
     page_fallbacks: int = 0
     items_truncated: int = 0
     stopped_by: int | None = None  # SIGTERM/SIGINT: no new item was started
+    store_failed: bool = False  # --db did not take an item: the run stopped there
     written: list[str] = field(default_factory=list)
 
     @property
@@ -143,7 +149,8 @@ def _item(e, source: str, feed_title: str | None) -> Item:
     content = content or e.get("summary", "") or ""
     text = html_to_text(content)
     title, link = e.get("title"), e.get("link")
-    key = e.get("id") or link or hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
+    guid = CONTROL.sub("", e.get("id") or "").strip()  # a NUL or a newline is no part of a name
+    key = guid or link or hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()
     keys = set(e.keys())  # (plain keys: feedparser maps a missing 'updated' with a warning)
     updated = e["updated"] if "updated" in keys else None
     published = iso_time(e, "published") or iso_time(e, "updated")
@@ -286,7 +293,9 @@ class FeedRun:
 # ----------------------------------------------------------------------------- the run
 
 def _read_feeds(run: FeedRun, sources: list[str]) -> list[Item]:
-    todo: list[Item] = []
+    """The items to do: every feed is read first, then the copies of one article in several
+    feeds (or under a changed guid) are left out (:class:`hebnews.feedident.Copies`)."""
+    read: list[tuple[str, list[Item]]] = []
     stats, state = run.stats, run.state
     for source in expand_sources(sources):
         if run.stop():
@@ -303,10 +312,25 @@ def _read_feeds(run: FeedRun, sources: list[str]) -> list[Item]:
             log.info("feed %s: not modified (304)", source)
             continue
         stats.feeds_ok += 1
-        new = run.collect(items)
+        read.append((text_path(source), items))
+    copies = Copies(state, read)
+    todo: list[Item] = []
+    for source, items in read:
+        kept = [it for it in items if copies.keep(it)]
+        stats.items_duplicate += len(items) - len(kept)
+        new = run.collect(kept)
         todo += new
         log.info("feed %s: %d items, %d new, changed or due a page retry", source, len(items), len(new))
     return todo
+
+
+def default_state(out_dir: Path) -> Path:
+    return Path(out_dir) / ".hebnews-feeds.sqlite"
+
+
+def lock_path(state_path: Path) -> Path:
+    """The lock file of a state file: two runs on one state never overlap."""
+    return state_path.with_name(state_path.name + ".lock")
 
 
 def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | None = None,
@@ -314,16 +338,17 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
               fetch_pages: bool = True, max_bytes: int | None = None,
               max_chars: int = DEFAULT_MAX_CHARS, after_write=None) -> FeedStats:
     """One feed run (see the module); ``after_write(doc, output path)`` once an item's output is
-    written, before it is in the state (``--db``: a run killed in between does it again)."""
+    written, before it is in the state (``--db``: a run killed in between does it again); when it
+    returns False (not indexed) the item is not recorded, and the next run does it again."""
     from .model import Interrupted
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    state_path = Path(state_path) if state_path else out_dir / ".hebnews-feeds.sqlite"
+    state_path = Path(state_path) if state_path else default_state(out_dir)
     limits = Limits(timeout=timeout, retries=retries, max_bytes=max_bytes or Limits.max_bytes)
     stats = FeedStats()
     suffix = {"json": ".json", "html": ".html"}[fmt]
-    with run_lock(state_path.with_name(state_path.name + ".lock")), StopFlag() as stop:
+    with run_lock(lock_path(state_path)), StopFlag() as stop:
         remove_stale_temps(out_dir)  # the lock is ours: temp files here are from a killed run
         state = State(state_path)
         run = FeedRun(state, stats, limits, fetch_pages, max_chars, stop)
@@ -333,10 +358,16 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
                 it = doc.meta.pop("_item")
                 name = output_name(it.key) + suffix
                 atomic_write_text(out_dir / name, render(doc, fmt))
-                if after_write:  # before the state: a run killed in between does the item again
-                    after_write(doc, out_dir / name)
-                state.save_item(it.key, it.feed, it.link, it.content_hash, name, it.page_failures)
                 stats.written.append(name)
+                # before the state: a run killed in between does the item again, and so does the
+                # next run when the store could not take it (False: a full disk, a read-only or
+                # locked store); the run stops there, as the items after it would not be recorded
+                if after_write and after_write(doc, out_dir / name) is False:
+                    stats.items_failed += 1
+                    stats.store_failed = True
+                    break
+                state.save_item(it.key, it.feed, it.link, it.content_hash, name, it.page_failures,
+                                item_ident(it.link, it.title))
                 if it.retry_only or it.updated:
                     stats.items_updated += 1
                 else:

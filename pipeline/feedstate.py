@@ -50,7 +50,10 @@ class State:
             cols = {row[1] for row in self.db.execute("PRAGMA table_info(items)")}
             if "page_failures" not in cols:  # a state file of an earlier version
                 self.db.execute("ALTER TABLE items ADD COLUMN page_failures INTEGER NOT NULL DEFAULT 0")
-                self.db.commit()
+            if "ident" not in cols:  # the article across guids (hebnews.feedident.item_ident)
+                self.db.execute("ALTER TABLE items ADD COLUMN ident TEXT")
+            self.db.execute("CREATE INDEX IF NOT EXISTS items_ident ON items(ident)")
+            self.db.commit()
 
     def _write(self, sql: str, params=()):
         """One statement and its commit; a failure (a full disk) is a StateError."""
@@ -76,10 +79,24 @@ class State:
                                   (key,)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def item_feed(self, key: str) -> str | None:
+        """The feed whose entry of a known item was annotated last (its owner)."""
+        with _guard(self.path, "read"):
+            row = self.db.execute("SELECT feed FROM items WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def item_by_ident(self, ident: str) -> tuple[str, str] | None:
+        """(key, feed) of the known item that is the article ``ident`` (the one done first)."""
+        with _guard(self.path, "read"):
+            row = self.db.execute("SELECT key, feed FROM items WHERE ident=? ORDER BY processed_at, key "
+                                  "LIMIT 1", (ident,)).fetchone()
+        return (row[0], row[1]) if row else None
+
     def save_item(self, key: str, feed: str, link: str | None, content_hash: str, output: str,
-                  page_failures: int = 0):
-        self._write("INSERT OR REPLACE INTO items VALUES (?,?,?,?,?,?,?)",
-                    (key, feed, link, content_hash, output, time.time(), page_failures))
+                  page_failures: int = 0, ident: str | None = None):
+        self._write("INSERT OR REPLACE INTO items (key, feed, link, content_hash, output, processed_at, "
+                    "page_failures, ident) VALUES (?,?,?,?,?,?,?,?)",
+                    (key, feed, link, content_hash, output, time.time(), page_failures, ident))
 
     def page_retried(self, key: str, failed: bool):
         """A failed page fetched again without an article: one more failure, or (the page

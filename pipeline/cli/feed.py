@@ -20,11 +20,15 @@ def cmd_feed(args) -> int:
 
 
 def _feed(args, sink) -> int:
-    from ..feeds import LockHeld, run_feeds, stats_line
+    from ..feeds import LockHeld, default_state, lock_path, run_feeds, run_lock, stats_line
     from ..feedstate import StateError
 
-    annotator = load_annotator(args)
+    if sink:  # run_feeds stops at an item the store does not take; the next run does it again
+        sink.note = "the run stops here; the next run does this item and the ones after it again"
     try:
+        with run_lock(lock_path(Path(args.state) if args.state else default_state(Path(args.output)))):
+            pass  # a run in progress: exit at once, without loading the model (run_feeds locks)
+        annotator = load_annotator(args)
         stats = run_feeds(annotator, args.sources, Path(args.output),
                           Path(args.state) if args.state else None, timeout=args.timeout,
                           retries=args.retries, fmt=args.format, fetch_pages=not args.no_pages,
@@ -42,6 +46,8 @@ def _feed(args, sink) -> int:
     if stats.stopped_by is not None:
         _err(f"stopped by signal {stats.stopped_by} after {len(stats.written)} items; the next run goes on")
         return 128 + stats.stopped_by
+    if stats.store_failed:  # the store did not take an item (one line said why): an output error
+        return EXIT_OUTPUT
     return EXIT_INPUT if stats.failed or (sink and sink.failed) else EXIT_OK
 
 

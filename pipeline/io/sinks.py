@@ -213,12 +213,14 @@ class StoreSink:
 
         self.store = Store.open(path)  # StoreError: the caller says why, before any work
         self.report, self.indexed, self.failed = report, 0, 0
+        self.note = "its output was written"  # what the line of a document not indexed ends with
 
-    def __call__(self, doc, path: str | os.PathLike | None = None, line: int | None = None) -> None:
+    def __call__(self, doc, path: str | os.PathLike | None = None, line: int | None = None) -> bool:
+        """Whether the document is in the store now."""
         data = doc.to_dict()
-        self._add(data, path, line, data["meta"].get("source") or "a document")
+        return self._add(data, path, line, data["meta"].get("source") or "a document")
 
-    def _add(self, data: dict, path, line: int | None, where: str) -> None:
+    def _add(self, data: dict, path, line: int | None, where: str) -> bool:
         import sqlite3
 
         from ..store.keys import input_origin, location
@@ -231,12 +233,24 @@ class StoreSink:
                 self.store.add(data, origin=input_origin(data.get("meta") or {}))
             self.store.commit()
             self.indexed += 1
+            return True
         except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError, RecursionError,
                 OverflowError) as exc:
             self.failed += 1
-            self.store.rollback()
+            self._rollback()
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            self.report(f"{self.store.path}: cannot index {where} ({reason}); its output was written")
+            self.report(f"{self.store.path}: cannot index {where} ({reason}); {self.note}")
+            return False
+
+    def _rollback(self) -> None:
+        """Drop the failed document; a store that cannot even do that (an I/O error) has kept
+        nothing of it either (SQLite's journal undoes it when it is next opened)."""
+        import sqlite3
+
+        try:
+            self.store.rollback()
+        except sqlite3.Error:
+            pass
 
     def file_complete(self, path: Path, lines: int) -> None:
         """A JSONL output is complete with ``lines`` lines: the rows of its lines past them
@@ -249,7 +263,7 @@ class StoreSink:
             self.store.drop_lines(location(path), set(range(1, lines + 1)))
             self.store.commit()
         except sqlite3.Error as exc:
-            self.store.rollback()
+            self._rollback()
             self.report(f"{self.store.path}: cannot update the rows of {path} ({exc})")
             self.failed += 1
 

@@ -4,7 +4,8 @@ rows of its clusters, entities and quotes (its key: :mod:`hebnews.store.keys`).
 * content hash: sha256 of the document's canonical JSON (keys sorted): any change to the text,
   the annotations or meta makes it another version of the document, which replaces the old one.
 * day: the date of ``meta.published`` (or ``meta.date``: ISO 8601 or an RFC 2822 date as RSS
-  writes them), else the day the document was indexed.
+  writes them; a year of 0 to 99 written in four digits is no day, not 2000 to 2099), else the
+  day the document was indexed.
 * every entity belongs to a cluster row: the document's own cluster, or, for a document without
   a clusters layer, one per label and name.
 """
@@ -38,6 +39,7 @@ def content_hash(data: dict) -> str:
 
 
 _ISO_DAY = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})")
+_RFC_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3}\w*\s+(\d+)\b")  # "01 Jan 2025": the year as written
 
 
 def parse_day(value) -> str | None:
@@ -48,7 +50,11 @@ def parse_day(value) -> str | None:
     try:
         if m:
             return dt.date(*map(int, m.groups())).isoformat()
-        return email.utils.parsedate_to_datetime(value).date().isoformat()
+        day = email.utils.parsedate_to_datetime(value).date()
+        year = _RFC_YEAR.search(value)
+        if year and len(year.group(1)) > 2 and int(year.group(1)) != day.year:
+            return None  # a year of 0 to 99 written in full, which email.utils reads as 2000 to 2099
+        return day.isoformat()
     except (ValueError, TypeError, IndexError):
         return None
 
