@@ -183,6 +183,7 @@ class Store:
 
     def _put(self, data: dict, key: str, old_key: str, chash: str, path: str | None) -> str:
         old = self._find(key, old_key, chash, path)
+        before = self._drop_other_keys(key, path)
         if old is not None and old[1] == chash:
             self._held.add(old[2] or "")
             return "unchanged"
@@ -195,7 +196,18 @@ class Store:
         self._insert(rows, data)
         self._surnames |= surnames
         self._held.add(path or "")
-        return "added" if old is None else "replaced"
+        return "added" if old is None and not before else "replaced"
+
+    def _drop_other_keys(self, key: str, path: str | None) -> bool:
+        """Delete the rows of another key indexed from the location ``path``: the document there
+        was keyed otherwise before (it has gained or lost a url or a feed item) and is this one
+        now; its old row would stay as a second copy. Whether there was one."""
+        if not path:
+            return False
+        rows = self.db.execute("SELECT id FROM documents WHERE path=? AND key<>?", (path, key)).fetchall()
+        for (doc_id,) in rows:
+            self._surnames |= self._delete(doc_id)
+        return bool(rows)
 
     def _find(self, key: str, old_key: str, chash: str, path: str | None) -> tuple | None:
         """(id, content hash, path) of the row of ``key``; else of the version-2 row of the same
@@ -260,8 +272,10 @@ class Store:
 
     def _delete(self, doc_id: int) -> set[str]:
         """Delete a document's rows; the surnames of its person clusters."""
+        # (+label: looked up by doc; SQLite otherwise takes clusters_names, label first, and
+        # reads every PER cluster of the store for each document deleted)
         surnames = {r[0] for r in self.db.execute(
-            "SELECT surname FROM clusters WHERE doc=? AND label='PER'", (doc_id,))}
+            "SELECT surname FROM clusters WHERE doc=? AND +label='PER'", (doc_id,))}
         for table in ("quotes", "entities", "clusters", "documents"):
             self.db.execute(f"DELETE FROM {table} WHERE {'id' if table == 'documents' else 'doc'}=?", (doc_id,))
         return surnames

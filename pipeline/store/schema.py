@@ -20,7 +20,9 @@ Versions:
    Documents are keyed by their output file (:mod:`hebnews.store.keys`): ``documents.path`` is
    the resolved location of the file a document was indexed from (version 2: the path as typed;
    index ``documents_path``). Version-2 rows keep their keys until their document is indexed
-   again.
+   again. Index ``documents_content_hash`` (the lookup of a document moved with its output
+   folder, :meth:`hebnews.store.Store.add`): :data:`INDEXES` (a store made before it was added
+   gets it at its next writable open).
 """
 from __future__ import annotations
 
@@ -204,6 +206,13 @@ def _to_v3(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+# Indexes of the current version that a store of it may lack (added after the version was first
+# released): made, if not there, by every :func:`migrate` to this version, so also on a store
+# already at it. Without documents_content_hash, every new document keyed by its file scanned
+# the whole documents table (Store._moved).
+INDEXES = ("CREATE INDEX IF NOT EXISTS documents_content_hash ON documents(content_hash)",)
+
+
 def _to_v1(db: sqlite3.Connection) -> None:
     for statement in _statements(SCHEMA_V1):
         db.execute(statement)
@@ -224,13 +233,17 @@ MIGRATIONS = {1: _to_v1, 2: _to_v2, 3: _to_v3}  # version -> the step that makes
 
 
 def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> tuple[int, int]:
-    """Bring the store up to ``target`` in one transaction; (version before, version after).
-    The caller has checked that the file is ours (or empty)."""
+    """Bring the store up to ``target`` in one transaction; (version before, version after);
+    at the current version, with its :data:`INDEXES`. The caller has checked that the file is
+    ours (or empty)."""
     db.execute("BEGIN IMMEDIATE")
     try:
         before = db.execute("PRAGMA user_version").fetchone()[0]
         for version in range(before + 1, target + 1):
             MIGRATIONS[version](db)
+        if target == SCHEMA_VERSION:
+            for statement in INDEXES:
+                db.execute(statement)
         if before < target:
             db.execute(f"PRAGMA user_version = {int(target)}")
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
