@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
+from .readers import not_text
 
 
 OPSET = 17
@@ -62,8 +63,11 @@ def export(path: Path, out: Path) -> None:
         # the TorchScript exporter (dynamo=False) is deprecated but exact for this graph; its
         # tracer warns about the q, k, v unpacking (always 3)
         warnings.simplefilter("ignore")
-        torch.onnx.export(Everything().eval(), (ids, mask), str(out), input_names=["input_ids", "attention_mask"],
-                          output_names=names, dynamic_axes=axes, opset_version=OPSET, dynamo=False)
+        # written through a Python file: the exporter's C++ side takes no path whose bytes are
+        # not UTF-8 (a model folder or $HEBNEWS_CACHE so named)
+        with open(out, "wb") as f:
+            torch.onnx.export(Everything().eval(), (ids, mask), f, input_names=["input_ids", "attention_mask"],
+                              output_names=names, dynamic_axes=axes, opset_version=OPSET, dynamo=False)
 
 
 STALE_TEMP_S = 3600  # a temp file this old is a killed build's, not a concurrent one's
@@ -139,7 +143,9 @@ class OnnxEncoder:
         # no busy-waiting between runs: the annotator's Python work (and, on a shared machine,
         # other processes) gets the cores back as soon as a batch is done
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(file), opts, providers=["CPUExecutionProvider"])
+        # (a path whose bytes are not UTF-8, which ONNX Runtime cannot take: from the file's bytes)
+        model = Path(file).read_bytes() if not_text(str(file)) else str(file)
+        self.session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
         self.file = file
         self.model = None  # no torch module
         self.precision = "fp32"

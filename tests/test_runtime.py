@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -177,6 +178,24 @@ def test_a_corrupt_cached_file_is_built_again_and_a_stale_temp_file_goes(onnx_ca
     enc = onnx_runtime.load(MODEL_DIR)
     assert len(builds) == 1 and enc.file.stat().st_size == good.stat().st_size
     assert sorted(os.listdir(folder)) == ["model-fp32.onnx"]
+
+
+def test_a_model_folder_and_a_cache_named_in_bytes_that_are_not_utf8(monkeypatch, tmp_path):
+    """Neither the exporter nor ONNX Runtime takes such a path (TypeError: the onnx runtime, the
+    default on most CPUs, could not load a model from a folder so named): the file is written
+    and read through Python."""
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (a dependency of hebnews)")
+    if not (MODEL_DIR / "model.safetensors").exists():
+        pytest.skip(f"no trained model at {MODEL_DIR}")
+    from hebnews import onnx_runtime
+
+    model = os.path.join(os.fsencode(tmp_path), b"model\xff")
+    os.mkdir(model)  # a folder so named (a link to the model would resolve to its UTF-8 name)
+    for name in os.listdir(MODEL_DIR):
+        os.symlink(MODEL_DIR / name, os.path.join(model, os.fsencode(name)))
+    monkeypatch.setenv("HEBNEWS_CACHE", os.fsdecode(os.path.join(os.fsencode(tmp_path), b"cache\xfe")))
+    enc = onnx_runtime.load(Path(os.fsdecode(model)))
+    assert enc.file.is_file() and "\udcfe" in str(enc.file) and enc.labels
 
 
 def test_a_cache_that_cannot_be_used_is_one_line_and_exit_3(no_env, tmp_path, capsys, monkeypatch):
