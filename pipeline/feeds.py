@@ -339,7 +339,8 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
               max_chars: int = DEFAULT_MAX_CHARS, after_write=None) -> FeedStats:
     """One feed run (see the module); ``after_write(doc, output path)`` once an item's output is
     written, before it is in the state (``--db``: a run killed in between does it again); when it
-    returns False (not indexed) the item is not recorded, and the next run does it again."""
+    returns False (the store could not write) the item is not recorded, the run stops and the next
+    run does it again; None (the store cannot hold this document) is recorded like True."""
     from .model import Interrupted
 
     out_dir = Path(out_dir)
@@ -361,8 +362,11 @@ def run_feeds(annotator, sources: list[str], out_dir: Path, state_path: Path | N
                 stats.written.append(name)
                 # before the state: a run killed in between does the item again, and so does the
                 # next run when the store could not take it (False: a full disk, a read-only or
-                # locked store); the run stops there, as the items after it would not be recorded
-                if after_write and after_write(doc, out_dir / name) is False:
+                # locked store); the run stops there, as the items after it would not be recorded.
+                # A document the store can never hold (None: its values) is reported and done:
+                # doing it again would stop every later run at the same item
+                stored = after_write(doc, out_dir / name) if after_write else True
+                if stored is False:
                     stats.items_failed += 1
                     stats.store_failed = True
                     break

@@ -131,6 +131,34 @@ def test_an_item_the_store_did_not_take_is_not_done(cli, tmp_path, monkeypatch):
     assert json.loads(cli(*cmd).stdout.decode().splitlines()[-1])["written"] == 0
 
 
+def test_a_document_the_store_can_never_hold_does_not_stop_every_later_run(cli, tmp_path, monkeypatch):
+    """Odd values (a number SQLite cannot hold) fail the same way on every run: the item is
+    reported and done, the run goes on (exit 1), and the next run is not stopped at it again."""
+    f = tmp_path / "f.xml"
+    write_feed(f, [(f"g{i}", f"http://x/{i}.html", ARTICLES[i]["title"], ARTICLES[i]["text"][:150])
+                   for i in range(3)])
+    cmd = ["feed", f, "-o", tmp_path / "o", "--no-pages", "--db", tmp_path / "news.db"]
+    real_add = Store.add
+
+    def odd(self, data, *a, **k):
+        if data["meta"]["item_id"] == "g1":
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        return real_add(self, data, *a, **k)
+
+    monkeypatch.setattr(Store, "add", odd)
+    r = cli(*cmd)
+    err = r.stderr.decode().strip().splitlines()
+    assert r.returncode == 1 and len(err) == 1 and "too large" in err[0] and "the run goes on" in err[0], err
+    stats = json.loads(r.stdout.decode().splitlines()[-1])
+    assert stats["store_failed"] is False and stats["written"] == 3
+    state = State(tmp_path / "o" / ".hebnews-feeds.sqlite")
+    assert all(state.item(k) for k in ("g0", "g1", "g2"))
+    state.close()
+    assert keys(tmp_path) == ["item:g0", "item:g2"]
+    r = cli(*cmd)  # the next run: nothing new, not stuck at g1
+    assert r.returncode == 0 and json.loads(r.stdout.decode().splitlines()[-1])["written"] == 0, r.stderr
+
+
 def test_a_run_that_finds_the_lock_held_exits_before_loading_the_model(cli, tmp_path, monkeypatch):
     from hebnews.annotator import Annotator
 

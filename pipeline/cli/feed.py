@@ -25,6 +25,7 @@ def _feed(args, sink) -> int:
 
     if sink:  # run_feeds stops at an item the store does not take; the next run does it again
         sink.note = "the run stops here; the next run does this item and the ones after it again"
+        sink.refused_note = "its output was written and the run goes on (hebnews index OUT --db reports the same)"
     try:
         with run_lock(lock_path(Path(args.state) if args.state else default_state(Path(args.output)))):
             pass  # a run in progress: exit at once, without loading the model (run_feeds locks)

@@ -200,6 +200,18 @@ def write_one(doc, fmt: str, output: str | None) -> None:
 
 # ----------------------------------------------------------------------------- the store
 
+def _refused_errors() -> tuple:
+    import sqlite3
+
+    # errors of one document's values (a number SQLite cannot hold, a bad string, odd JSON), not of
+    # the store: the same document fails the same way on every run
+    return (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, ValueError, KeyError, TypeError,
+            AttributeError, RecursionError, OverflowError)
+
+
+_REFUSED = _refused_errors()
+
+
 class StoreSink:
     """``--db FILE``: ``sink(doc, path, line)`` after a document's output is written indexes it
     into the store and commits; ``path`` is the file it was written to (``line``: its line in a
@@ -213,14 +225,18 @@ class StoreSink:
 
         self.store = Store.open(path)  # StoreError: the caller says why, before any work
         self.report, self.indexed, self.failed = report, 0, 0
-        self.note = "its output was written"  # what the line of a document not indexed ends with
+        # what the line of a document not indexed ends with: for a store that cannot write
+        # (``note``), and for a document whose values it cannot hold (``refused_note``)
+        self.note = self.refused_note = "its output was written"
 
-    def __call__(self, doc, path: str | os.PathLike | None = None, line: int | None = None) -> bool:
-        """Whether the document is in the store now."""
+    def __call__(self, doc, path: str | os.PathLike | None = None, line: int | None = None) -> bool | None:
+        """True when the document is in the store now; False when the store could not write it
+        (a full disk, a locked or read-only store: a later run may); None when the store cannot
+        hold this document (odd values: no later run will), which is reported and counted alike."""
         data = doc.to_dict()
         return self._add(data, path, line, data["meta"].get("source") or "a document")
 
-    def _add(self, data: dict, path, line: int | None, where: str) -> bool:
+    def _add(self, data: dict, path, line: int | None, where: str) -> bool | None:
         import sqlite3
 
         from ..store.keys import input_origin, location
@@ -239,8 +255,10 @@ class StoreSink:
             self.failed += 1
             self._rollback()
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            self.report(f"{self.store.path}: cannot index {where} ({reason}); {self.note}")
-            return False
+            refused = isinstance(exc, _REFUSED)
+            self.report(f"{self.store.path}: cannot index {where} ({reason}); "
+                        f"{self.refused_note if refused else self.note}")
+            return None if refused else False
 
     def _rollback(self) -> None:
         """Drop the failed document; a store that cannot even do that (an I/O error) has kept
