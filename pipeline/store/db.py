@@ -238,7 +238,8 @@ class Store:
     def _kept_elsewhere(self, key: str, other: str | None, path: str | None) -> bool:
         """Whether the row of ``key``, another file's (``other``) that is still there, is kept
         instead of the document at ``path``: the first location in order is, so that indexing
-        both files again changes nothing. A warning names both either way."""
+        both files again changes nothing. While both are there a warning names both; a row whose
+        file is gone is replaced without one."""
         if not path or not other or other == path or not os.path.isabs(other):
             return False
         if other not in self._held and not location_exists(other):

@@ -75,8 +75,9 @@ def location_file(loc: str) -> str:
 
 
 def location_order(loc: str) -> tuple[tuple[str, ...], int]:
-    """How locations sort ("path order"): by the file's path, folder by folder (as ``index``
-    walks a folder), then by line number (line 2 of a ``.jsonl`` before its line 10)."""
+    """How locations sort ("path order"): by the file's resolved path, folder by folder (``a/``
+    and its files before ``a-b/``), then by line number (line 2 of a ``.jsonl`` before its line
+    10). The same order whichever argument or run indexed the files."""
     f = location_file(loc)
     return Path(f).parts, int(loc[len(f) + 1:]) if loc != f else 0
 
