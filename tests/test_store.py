@@ -170,6 +170,22 @@ def test_a_version_1_store_is_migrated(tmp_path):
         assert s.version() == SCHEMA_VERSION and s.counts()["documents"] == 2
 
 
+def test_a_migration_reads_its_tables_page_by_page(tmp_path, monkeypatch):
+    """A page of one row: every row is still migrated (a store of 100k articles is never read
+    into memory whole)."""
+    from hebnews.store import schema
+
+    monkeypatch.setattr(schema, "PAGE", 1)
+    doc = corpus()[2]
+    doc["quotes"][1]["text"] = "הַהַחְלָטָה התקבלה"  # with niqqud: its search form is filled on the way to v3
+    path = tmp_path / "old.db"
+    _v1_store(path, doc)
+    with Store.open(path) as s:
+        got = s.db.execute("SELECT qid, gender, search_text FROM quotes ORDER BY qid").fetchall()
+        assert got == [("q1", "female", None), ("q2", None, "ההחלטה התקבלה")]
+        assert len(s.db.execute("SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH 'ההחלטה'").fetchall()) == 1
+
+
 def test_files_that_are_no_store_are_refused_untouched(tmp_path):
     with pytest.raises(StoreError, match="not a regular file"):
         Store.open(tmp_path)

@@ -127,12 +127,29 @@ LEFT JOIN clusters c ON c.id = q.cluster LEFT JOIN people p ON p.id = c.person
 """
 
 
+PAGE = 500  # rows a migration holds in memory at once (a store of 100k articles is gigabytes)
+
+
+def _paged(db: sqlite3.Connection, table: str, columns: str):
+    """``SELECT id, columns FROM table`` in pages of :data:`PAGE` rows by id, so that a migration
+    never holds a whole table (the documents' text and blobs) in memory; safe to update the rows
+    seen while iterating."""
+    last = 0
+    while True:
+        rows = db.execute(f"SELECT id, {columns} FROM {table} WHERE id > ? ORDER BY id LIMIT ?",
+                          (last, PAGE)).fetchall()
+        yield from rows
+        if len(rows) < PAGE:
+            return
+        last = rows[-1][0]
+
+
 def _to_v2(db: sqlite3.Connection) -> None:
     """Speaker gender on quotes, filled from the stored documents (null where they have none)."""
     db.execute("ALTER TABLE quotes ADD COLUMN gender TEXT")
     db.execute("ALTER TABLE quotes ADD COLUMN gender_from TEXT")
     db.execute(QUOTE_SPEAKERS_V2)
-    for doc_id, blob in db.execute("SELECT id, document FROM documents").fetchall():
+    for doc_id, blob in _paged(db, "documents", "document"):
         for q in load_blob(blob).get("quotes", []):
             gender, source = speaker_gender(q)
             if gender is not None:
@@ -195,11 +212,11 @@ def _to_v3(db: sqlite3.Connection) -> None:
     statements = _statements(SEARCH_V3)
     for statement in statements[:3]:  # the columns
         db.execute(statement)
-    for doc_id, title, text in db.execute("SELECT id, title, text FROM documents").fetchall():
+    for doc_id, title, text in _paged(db, "documents", "title, text"):
         if search_form(title) or search_form(text):
             db.execute("UPDATE documents SET search_title=?, search_text=? WHERE id=?",
                        (search_form(title), search_form(text), doc_id))
-    for quote_id, text in db.execute("SELECT id, text FROM quotes").fetchall():
+    for quote_id, text in _paged(db, "quotes", "text"):
         if search_form(text):
             db.execute("UPDATE quotes SET search_text=? WHERE id=?", (search_form(text), quote_id))
     for statement in statements[3:]:
