@@ -231,6 +231,24 @@ def test_several_inputs_into_a_file_name_is_a_usage_error(tmp_path, loaded, arti
     assert [p.name for p in (tmp_path / "new").iterdir()] == ["a.json"]
 
 
+def test_the_output_name_gives_the_format_and_a_contradicting_one_is_refused(tmp_path, loaded, article, capsys):
+    """-o x.jsonl writes JSON lines (it wrote an indented document no JSONL reader takes), -o
+    x.html a page; --format json -o x.jsonl is one line and exit 2, with nothing written."""
+    assert main(["annotate", str(article), "-o", str(tmp_path / "x.jsonl")]) == 0
+    lines = (tmp_path / "x.jsonl").read_text("utf-8").splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["schema"] == "hebnews.document/1"
+    assert main(["annotate", str(article), "-o", str(tmp_path / "x.html")]) == 0
+    assert (tmp_path / "x.html").read_text("utf-8").lstrip().lower().startswith("<!doctype html")
+    capsys.readouterr()
+    assert main(["annotate", str(article), "--format", "json", "-o", str(tmp_path / "y.jsonl")]) == 2
+    assert error_lines(capsys.readouterr().err) == [
+        f"hebnews: error: {tmp_path / 'y.jsonl'}: --format json does not write a .jsonl file; pass "
+        "--format jsonl (or leave --format out), or name the output otherwise"]
+    assert not (tmp_path / "y.jsonl").exists()
+    assert main(["annotate", str(article), "-o", str(tmp_path / "z.out")]) == 0  # any other name: json
+    assert json.loads((tmp_path / "z.out").read_text("utf-8"))["schema"] == "hebnews.document/1"
+
+
 # ----------------------------------------------------------------------------- JSONL archives
 
 def write_archive(path, records) -> None:

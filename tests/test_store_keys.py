@@ -228,3 +228,13 @@ def test_a_feed_item_whose_store_commit_was_killed_is_done_again(cli, tmp_path, 
     assert cli(*cmd).returncode == 0  # the item is not in the feed state: annotated again
     with Store.open(tmp_path / "news.db") as s:
         assert s.db.execute("SELECT key FROM documents").fetchall() == [("item:http://127.0.0.1:9/x.html",)]
+
+
+def test_an_indented_document_named_jsonl_is_one_line_not_one_per_line(run, tmp_path):
+    out, db = tmp_path / "out", tmp_path / "news.db"
+    out.mkdir()
+    (out / "x.jsonl").write_text(json.dumps(article(" נחת באלסקה. "), ensure_ascii=False, indent=2), encoding="utf-8")
+    code, stdout, err = run("index", out, "--db", db)
+    assert code == 1 and json.loads(stdout)["failed"] == 1
+    assert [ln for ln in err.splitlines() if ln.strip()] == [
+        f"hebnews: error: {out / 'x.jsonl'}: one indented JSON document, not one document per line (name it .json)"]

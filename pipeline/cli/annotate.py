@@ -48,7 +48,30 @@ def _to_jsonl_file(args) -> bool:
             and not Path(args.output).is_dir())
 
 
+# what an output file's name says it holds: --format by default, and the formats it may be given
+SUFFIX_FORMATS = {".jsonl": ("jsonl",), ".json": ("json", "jsonl"), ".html": ("html",), ".htm": ("html",),
+                  ".conll": ("conll",)}
+
+
+def _output_format(args) -> str | None:
+    """Set ``args.format`` when not given: what the -o file's name says (x.jsonl: jsonl, x.html:
+    html, x.conll: conll), else json; the problem when a given one contradicts the name (--format
+    json -o x.jsonl would write an indented document that no JSONL reader takes)."""
+    out = Path(args.output) if args.output else None
+    fits = SUFFIX_FORMATS.get(out.suffix.lower()) if out is not None and not out.is_dir() else None
+    if args.format is None:
+        args.format = "jsonl" if args.engine == "ray" else (fits[0] if fits else "json")
+    elif fits and args.format not in fits:
+        return (f"{args.output}: --format {args.format} does not write a {out.suffix} file; "
+                f"pass --format {fits[0]} (or leave --format out), or name the output otherwise")
+    return None
+
+
 def cmd_annotate(args) -> int:
+    problem = _output_format(args)
+    if problem:
+        _err(problem)
+        return EXIT_USAGE
     if args.engine == "ray":
         return _annotate_ray(args)
     inputs = expand_inputs(args.inputs, args.pattern)
@@ -168,9 +191,10 @@ def add_parser(sub, common) -> None:
                        "with --format jsonl). A bad input is reported and skipped; exit 1.")
     a.add_argument("inputs", nargs="+", metavar="INPUT")
     a.add_argument("-o", "--output", help="output file (one input) or directory (several)")
-    a.add_argument("--format", choices=("json", "jsonl", "html", "conll"), default="json",
-                   help="json (default), jsonl, html (a page per document + index.html for "
-                   "several) or conll (token TAB BIOES tag)")
+    a.add_argument("--format", choices=("json", "jsonl", "html", "conll"), default=None,
+                   help="json, jsonl, html (a page per document + index.html for several) or conll "
+                   "(token TAB BIOES tag); default: what the -o file's name says (x.jsonl, x.html, "
+                   "x.conll), else json")
     a.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     a.add_argument("--model", help="model folder (default: $HEBNEWS_MODEL or models/hebnews-ner)")
     a.add_argument("--pattern", default="*.txt", help="file pattern inside directories (*.txt)")

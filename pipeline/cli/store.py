@@ -108,6 +108,10 @@ def _index_file(store, path: str, counts: dict[str, int], batches: _Batches) -> 
         for lineno, raw in document_sources(path):
             lines.add(lineno)
             where = _where(path, lineno)
+            if lineno == 1 and raw.strip() in ("{", b"{"):  # not JSON lines: each line would fail
+                _err(f"{path}: one indented JSON document, not one document per line (name it .json)")
+                counts["failed"] += 1
+                return
             try:
                 data = json.loads(raw)
                 Document.from_dict(data)  # ours, and its offsets hold
