@@ -102,21 +102,27 @@ def test_url_key_and_ident():
     assert item_ident(None, "כותרת") is None
 
 
-def test_an_item_the_store_did_not_take_is_not_done(cli, tmp_path, monkeypatch):
-    """A store whose disk fills up: the item was recorded as done though it was not in the store,
-    and the next run never indexed it; one line per item followed, exit 1."""
+def _three_items_g1_failing(tmp_path, monkeypatch, error: Exception):
+    """A feed of three items (g0, g1, g2) and its feed --db command; the store's add raises
+    ``error`` for g1. Returns (command, the real Store.add)."""
     f = tmp_path / "f.xml"
     write_feed(f, [(f"g{i}", f"http://x/{i}.html", ARTICLES[i]["title"], ARTICLES[i]["text"][:150])
                    for i in range(3)])
-    cmd = ["feed", f, "-o", tmp_path / "o", "--no-pages", "--db", tmp_path / "news.db"]
     real_add = Store.add
 
-    def full(self, data, *a, **k):
+    def failing(self, data, *a, **k):
         if data["meta"]["item_id"] == "g1":
-            raise sqlite3.OperationalError("database or disk is full")
+            raise error
         return real_add(self, data, *a, **k)
 
-    monkeypatch.setattr(Store, "add", full)
+    monkeypatch.setattr(Store, "add", failing)
+    return ["feed", f, "-o", tmp_path / "o", "--no-pages", "--db", tmp_path / "news.db"], real_add
+
+
+def test_an_item_the_store_did_not_take_is_not_done(cli, tmp_path, monkeypatch):
+    """A store whose disk fills up: the item was recorded as done though it was not in the store,
+    and the next run never indexed it; one line per item followed, exit 1."""
+    cmd, real_add = _three_items_g1_failing(tmp_path, monkeypatch, sqlite3.OperationalError("database or disk is full"))
     r = cli(*cmd)
     err = r.stderr.decode().strip().splitlines()
     assert r.returncode == 5 and len(err) == 1 and "disk is full" in err[0] and "the run stops" in err[0], err
@@ -134,18 +140,7 @@ def test_an_item_the_store_did_not_take_is_not_done(cli, tmp_path, monkeypatch):
 def test_a_document_the_store_can_never_hold_does_not_stop_every_later_run(cli, tmp_path, monkeypatch):
     """Odd values (a number SQLite cannot hold) fail the same way on every run: the item is
     reported and done, the run goes on (exit 1), and the next run is not stopped at it again."""
-    f = tmp_path / "f.xml"
-    write_feed(f, [(f"g{i}", f"http://x/{i}.html", ARTICLES[i]["title"], ARTICLES[i]["text"][:150])
-                   for i in range(3)])
-    cmd = ["feed", f, "-o", tmp_path / "o", "--no-pages", "--db", tmp_path / "news.db"]
-    real_add = Store.add
-
-    def odd(self, data, *a, **k):
-        if data["meta"]["item_id"] == "g1":
-            raise OverflowError("Python int too large to convert to SQLite INTEGER")
-        return real_add(self, data, *a, **k)
-
-    monkeypatch.setattr(Store, "add", odd)
+    cmd, _ = _three_items_g1_failing(tmp_path, monkeypatch, OverflowError("Python int too large to convert to SQLite INTEGER"))
     r = cli(*cmd)
     err = r.stderr.decode().strip().splitlines()
     assert r.returncode == 1 and len(err) == 1 and "too large" in err[0] and "the run goes on" in err[0], err
