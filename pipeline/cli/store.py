@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-from ..readers import text_path
 from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, CommandError, _err, _first_line, _positive
 from .documents import _where, document_sources
 
