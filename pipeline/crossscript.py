@@ -25,6 +25,8 @@ text names.
 """
 from __future__ import annotations
 
+import bisect
+
 from .document import Entity
 from .lang.he import HEB_LETTER
 from .lang.sounds import LATIN_WORD
@@ -170,13 +172,12 @@ def _first_names(ctx: LatinContext, i: int, names: list[str], taken: set[int]) -
 
 
 def _person_fits(ctx: LatinContext, i: int, people, taken: set[int]) -> list[tuple[object, int]]:
-    """(cluster, first token) of each Hebrew person whose name the words ending at token ``i``
-    write: the surname as a word of the full name with first names before it, or alone strongly
-    and not opening a sentence."""
+    """(cluster, first token) of each Hebrew person (``people``: (cluster, its name's words))
+    whose name the words ending at token ``i`` write: the surname as a word of the full name
+    with first names before it, or alone strongly and not opening a sentence."""
     out = []
     word = ctx.tokens[i].text
-    for c in people:
-        names = name_words(c.name)
+    for c, names in people:
         if not fits_in_name(word, names[-1]):
             continue
         first = _first_names(ctx, i, names, taken)
@@ -186,15 +187,24 @@ def _person_fits(ctx: LatinContext, i: int, people, taken: set[int]) -> list[tup
     return out
 
 
+def _entity_tokens(tokens, entities) -> set[int]:
+    """Indices of the tokens that overlap an entity (tokens in order, none overlapping)."""
+    starts, ends = [t.start for t in tokens], [t.end for t in tokens]
+    taken: set[int] = set()
+    for e in entities:
+        taken.update(range(bisect.bisect_right(ends, e.start), bisect.bisect_left(starts, e.end)))
+    return taken
+
+
 def latin_person_mentions(original: str, tokens, entities, clusters) -> list[tuple[Entity, str]]:
     """New person mentions for Latin-script words outside every entity that write the name of
     exactly one Hebrew person cluster, each with the id of that cluster's first mention (offsets
     into ``original``). Ids go on from the highest entity id; the score is 1.0 (a rule's)."""
-    people = _hebrew_clusters(clusters, "PER")
+    people = [(c, name_words(c.name)) for c in _hebrew_clusters(clusters, "PER")]
     if not people:
         return []
     ctx = LatinContext(tokens)
-    taken = {i for i, t in enumerate(tokens) for e in entities if t.start < e.end and e.start < t.end}
+    taken = _entity_tokens(tokens, entities)
     next_id = max((int(e.id[1:]) for e in entities), default=0) + 1
     out: list[tuple[Entity, str]] = []
     for i, t in enumerate(tokens):

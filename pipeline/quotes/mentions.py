@@ -106,14 +106,18 @@ class SpeakerContext:
         starts, langs = self.paragraphs
         return langs[max(0, bisect.bisect_right(starts, pos) - 1)]
 
+    @cached_property
+    def entities_by_language(self) -> dict[str, list[Entity]]:
+        """The entities by the language of their paragraph (:meth:`language_at`)."""
+        out: dict[str, list[Entity]] = {}
+        for e in self.entities:
+            out.setdefault(self.language_at(e.start), []).append(e)
+        return out
+
     def entities_in_language_of(self, pos: int) -> list[Entity]:
         """The entities in paragraphs of the language of the paragraph holding ``pos``: the
         people a Hebrew quote's speaker may be (an English tweet's author is not)."""
-        lang = self.language_at(pos)
-        by_lang = self.__dict__.setdefault("_by_language", {})
-        if lang not in by_lang:
-            by_lang[lang] = [e for e in self.entities if self.language_at(e.start) == lang]
-        return by_lang[lang]
+        return self.entities_by_language.get(self.language_at(pos), [])
 
     def named(self, e) -> tuple[str, str]:
         """(the name of the entity's cluster, else its own text; its id)."""
@@ -237,14 +241,18 @@ def _relative_clause_words(tokens) -> set[int]:
     (מתקפה שבה נהרג אדם אחד, ציין: "...") is not who speaks in the sentence around it. A clause
     that runs to a full stop, a colon or a quotation mark is left alone (its end is not sure)."""
     out: set[int] = set()
-    for i, t in enumerate(tokens):
+    i, n = 0, len(tokens)
+    while i < n:
+        t = tokens[i]
         if t.kind != "heb" or not RELATIVE_OPENER.match(t.norm):
+            i += 1
             continue
         j = i + 1
-        while j < len(tokens) and tokens[j].sentence == t.sentence and tokens[j].text not in _CLAUSE_END:
+        while j < n and tokens[j].sentence == t.sentence and tokens[j].text not in _CLAUSE_END:
             j += 1
-        if j < len(tokens) and tokens[j].text == "," and tokens[j].sentence == t.sentence:
+        if j < n and tokens[j].text == "," and tokens[j].sentence == t.sentence:
             out.update(range(i + 1, j))
+        i = j  # an opener inside this clause ends where it does: its words are already in
     return out
 
 
