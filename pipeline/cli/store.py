@@ -99,25 +99,23 @@ class _Batches:
 
 
 def _index_file(store, path: str, counts: dict[str, int], batches: _Batches) -> None:
-    from ..document import Document
-    from ..store.keys import location
+    from ..io.sources import NOT_A_DOCUMENT, load_document
+    from ..store.keys import at_line, location
 
     lines = set()
     try:
+        loc = location(path)
         for lineno, raw in document_sources(path):
             lines.add(lineno)
-            where = _where(path, lineno)
             if lineno == 1 and raw.strip() in ("{", b"{"):  # not JSON lines: each line would fail
                 _err(f"{path}: one indented JSON document, not one document per line (name it .json)")
                 counts["failed"] += 1
                 return
             try:
-                data = json.loads(raw)
-                Document.from_dict(data)  # ours, and its offsets hold
-                counts[store.add(data, path=location(path, lineno))] += 1
-            except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError,
-                    sqlite3.IntegrityError, sqlite3.InterfaceError) as exc:  # (duplicate ids, odd values)
-                _err(f"{where}: not a readable hebnews document ({_first_line(exc)})")
+                counts[store.add(load_document(raw), path=at_line(loc, lineno))] += 1
+            except (*NOT_A_DOCUMENT, OverflowError, sqlite3.IntegrityError,
+                    sqlite3.InterfaceError) as exc:  # (duplicate ids, odd values)
+                _err(f"{_where(path, lineno)}: not a readable hebnews document ({_first_line(exc)})")
                 counts["failed"] += 1
             batches()
     except OSError as exc:
@@ -125,7 +123,7 @@ def _index_file(store, path: str, counts: dict[str, int], batches: _Batches) -> 
         counts["failed"] += 1
         return
     if path.endswith(".jsonl"):  # read whole: rows of the lines it no longer has go
-        counts["removed"] += store.drop_lines(location(path), lines)
+        counts["removed"] += store.drop_lines(loc, lines)
 
 
 def cmd_index(args) -> int:

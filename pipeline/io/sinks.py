@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from urllib.parse import quote
 from ..document import SCHEMA_ID
 from ..writers import SUFFIX, atomic_write_text, open_stream, output_target, remove_stale_temps, render
 from .runtime import OutputError, RunResult
+from .sources import NOT_A_DOCUMENT, document_sources, first_line, load_document
 
 
 def output_is_complete(path: Path, fmt: str) -> bool:
@@ -200,16 +202,10 @@ def write_one(doc, fmt: str, output: str | None) -> None:
 
 # ----------------------------------------------------------------------------- the store
 
-def _refused_errors() -> tuple:
-    import sqlite3
-
-    # errors of one document's values (a number SQLite cannot hold, a bad string, odd JSON), not of
-    # the store: the same document fails the same way on every run
-    return (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, ValueError, KeyError, TypeError,
+# errors of one document's values (a number SQLite cannot hold, a bad string, odd JSON), not of
+# the store: the same document fails the same way on every run
+_REFUSED = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, ValueError, KeyError, TypeError,
             AttributeError, RecursionError, OverflowError)
-
-
-_REFUSED = _refused_errors()
 
 
 class StoreSink:
@@ -233,38 +229,39 @@ class StoreSink:
         """True when the document is in the store now; False when the store could not write it
         (a full disk, a locked or read-only store: a later run may); None when the store cannot
         hold this document (odd values: no later run will), which is reported and counted alike."""
+        from ..store.keys import location
+
         data = doc.to_dict()
-        return self._add(data, path, line, data["meta"].get("source") or "a document")
+        where = data["meta"].get("source") or "a document"
+        if path is None:
+            return self._add(data, where)
+        line = line or (1 if os.fspath(path).endswith(".jsonl") else None)  # as index reads it
+        return self._add(data, where, location(path, line))
 
-    def _add(self, data: dict, path, line: int | None, where: str) -> bool | None:
-        import sqlite3
-
-        from ..store.keys import input_origin, location
+    def _add(self, data: dict, where: str, loc: str | None = None) -> bool | None:
+        """Index ``data`` as the document at the :func:`~hebnews.store.keys.location` ``loc``
+        (None: in no file, keyed by its input) and commit; see :meth:`__call__`."""
+        from ..store.keys import input_origin
 
         try:
-            if path is not None:
-                line = line or (1 if os.fspath(path).endswith(".jsonl") else None)  # as index reads it
-                self.store.add(data, path=location(path, line))
+            if loc is not None:
+                self.store.add(data, path=loc)
             else:
                 self.store.add(data, origin=input_origin(data.get("meta") or {}))
             self.store.commit()
             self.indexed += 1
             return True
-        except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError, RecursionError,
-                OverflowError) as exc:
+        except (sqlite3.Error, *_REFUSED) as exc:
             self.failed += 1
             self._rollback()
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             refused = isinstance(exc, _REFUSED)
-            self.report(f"{self.store.path}: cannot index {where} ({reason}); "
+            self.report(f"{self.store.path}: cannot index {where} ({first_line(exc)}); "
                         f"{self.refused_note if refused else self.note}")
             return None if refused else False
 
     def _rollback(self) -> None:
         """Drop the failed document; a store that cannot even do that (an I/O error) has kept
         nothing of it either (SQLite's journal undoes it when it is next opened)."""
-        import sqlite3
-
         try:
             self.store.rollback()
         except sqlite3.Error:
@@ -273,8 +270,6 @@ class StoreSink:
     def file_complete(self, path: Path, lines: int) -> None:
         """A JSONL output is complete with ``lines`` lines: the rows of its lines past them
         (an earlier run's, that wrote more) go, as ``hebnews index`` of the file drops them."""
-        import sqlite3
-
         from ..store.keys import location
 
         try:
@@ -292,24 +287,22 @@ class StoreSink:
         unchanged cost a read. Whether the output may stay as it is: a json, jsonl or html
         output is read back; a conll one cannot be, and is kept only when the store has a
         document from it (False: annotate its input again)."""
-        import sqlite3
-
         from ..html import page_document
-        from ..store.keys import location
-        from .sources import document_sources
+        from ..store.keys import at_line, location
 
         final = final or path
         name = os.fspath(final)
         try:
+            loc = location(final)
             if name.endswith(".html"):
                 raw = page_document(Path(path).read_text("utf-8"))
                 if raw is not None:
-                    self._add_kept(raw.encode("utf-8"), final, None)
+                    self._add_kept(raw.encode("utf-8"), name, loc)
                     return True
             if not name.endswith((".json", ".jsonl")):
-                return self.store.has_path(location(final))
+                return self.store.has_path(loc)
             for lineno, raw in document_sources(path, jsonl=name.endswith(".jsonl")):
-                self._add_kept(raw, final, lineno)
+                self._add_kept(raw, f"{name}:{lineno}" if lineno else name, at_line(loc, lineno))
         except (OSError, UnicodeDecodeError) as exc:
             self.report(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc}); it is not indexed")
             self.failed += 1
@@ -318,19 +311,14 @@ class StoreSink:
             self.failed += 1
         return True
 
-    def _add_kept(self, raw: bytes, final: Path, lineno: int | None) -> None:
-        from ..document import Document
-
-        where = f"{final}:{lineno}" if lineno else str(final)
+    def _add_kept(self, raw: bytes, where: str, loc: str) -> None:
         try:
-            data = json.loads(raw)
-            Document.from_dict(data)  # ours, and its offsets hold
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            self.report(f"{where}: not a readable hebnews document ({reason}); it is not indexed")
+            data = load_document(raw)
+        except NOT_A_DOCUMENT as exc:
+            self.report(f"{where}: not a readable hebnews document ({first_line(exc)}); it is not indexed")
             self.failed += 1
             return
-        self._add(data, final, lineno, where)
+        self._add(data, where, loc)
 
     def close(self) -> None:
         self.store.close()

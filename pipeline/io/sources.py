@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, NamedTuple
 
-from ..document import surrogate_problem
+from ..document import Document, surrogate_problem
 from ..pages import read_document
 from ..readers import InputError, Opener, text_path
 
@@ -89,6 +89,25 @@ def document_sources(path: str | os.PathLike, jsonl: bool | None = None) -> Iter
         for lineno, raw in enumerate(f, 1):
             if raw.strip():
                 yield lineno, raw
+
+
+# what reading one of :func:`document_sources` back raises when it is not a hebnews document:
+# no JSON, a field missing or of the wrong type, offsets that do not hold
+NOT_A_DOCUMENT = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
+
+
+def load_document(raw: bytes) -> dict:
+    """The document dict of one of :func:`document_sources`, checked to be ours and its offsets
+    to hold (:meth:`hebnews.document.Document.from_dict`); else one of :data:`NOT_A_DOCUMENT`."""
+    data = json.loads(raw)
+    Document.from_dict(data)
+    return data
+
+
+def first_line(exc: BaseException) -> str:
+    """What a one-line message says of ``exc``: its first line, else its type's name."""
+    msg = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return msg.splitlines()[0]
 
 
 # ----------------------------------------------------------------------------- JSONL archives

@@ -65,7 +65,13 @@ def legacy_key(meta: dict, chash: str) -> str:
 def location(path: str | os.PathLike, line: int | None = None) -> str:
     """Where a document is: the file, resolved (symlinks followed, absolute), and for a line of a
     ``.jsonl`` file its number, ``PATH:LINE`` (file-name bytes that are not UTF-8 as ``\\xNN``)."""
-    return text_path(str(Path(path).resolve())) + (f":{line}" if line else "")
+    return at_line(text_path(str(Path(path).resolve())), line)
+
+
+def at_line(loc: str, line: int | None) -> str:
+    """The :func:`location` of line ``line`` (None: the whole file) of the file at ``loc``,
+    without resolving its path again."""
+    return loc + (f":{line}" if line else "")
 
 
 def location_file(loc: str) -> str:
