@@ -38,11 +38,6 @@ def printable_record(record: logging.LogRecord) -> bool:
     return True
 
 
-def _first_line(exc: BaseException) -> str:
-    msg = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return msg.splitlines()[0]
-
-
 class StdoutError(Exception):
     """Writing the standard output failed (a full disk, a closed pipe); ``error`` says why."""
 

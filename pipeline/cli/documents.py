@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from ..io.sources import document_sources
+from ..io.sources import first_line as _first_line
 from .annotate import _folder_problem
-from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, _err, _first_line
+from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, _err
 
 if TYPE_CHECKING:
     from ..document import Document

@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, CommandError, _err, _first_line, _positive
+from ..io.sources import first_line as _first_line
+from .common import EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, CommandError, _err, _positive
 from .documents import _where, document_sources
 
 # hebnews index commits a batch every COMMIT_DOCUMENTS documents or COMMIT_SECONDS, whichever
